@@ -1,0 +1,41 @@
+/* Multi-pattern literal scanner: compile once, share read-only, scan in one
+ * pass. Streaming state carries across chunk boundaries, so a pattern split
+ * between two feeds still matches. Matches are reported with the pattern id
+ * and the absolute offset one past the match's last byte. */
+#ifndef MG_SCAN_SCANNER_H
+#define MG_SCAN_SCANNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mg_pattern {
+    const uint8_t *bytes;
+    size_t len;        /* 1..MG_PATTERN_MAX_LEN */
+    bool nocase;       /* ASCII case-insensitive */
+    uint32_t id;
+};
+
+#define MG_PATTERN_MAX_LEN 64
+
+struct mg_scanner;
+struct mg_scan_stream;
+
+/* Returns non-zero to stop scanning; that value is returned by feed/block. */
+typedef int (*mg_match_fn)(uint32_t id, uint64_t end, void *ud);
+
+struct mg_scanner *mg_scanner_compile(const struct mg_pattern *pats, size_t n,
+                                      char *errbuf, size_t errlen);
+void mg_scanner_free(struct mg_scanner *s);
+
+int mg_scanner_block(const struct mg_scanner *s, const uint8_t *buf, size_t len,
+                     mg_match_fn cb, void *ud);
+
+struct mg_scan_stream *mg_scan_stream_new(const struct mg_scanner *s, mg_match_fn cb, void *ud);
+int mg_scan_feed(struct mg_scan_stream *st, const uint8_t *buf, size_t len);
+void mg_scan_stream_free(struct mg_scan_stream *st);
+
+/* The implementation that runs (for `mugai version` and benchmarks). */
+const char *mg_scanner_impl_name(void);
+
+#endif
