@@ -1,0 +1,26 @@
+/* Shared pieces of the `mugai` subcommands: option parsing helpers, engine
+ * start-up from -c/--policy, and the exit codes (0 clean or sanitized,
+ * 1 something blocked, 2 usage or fatal error, 75 temporary failure). */
+#ifndef MG_CLI_CLI_H
+#define MG_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "engine/engine.h"
+
+enum { MG_EXIT_OK = 0, MG_EXIT_BLOCKED = 1, MG_EXIT_USAGE = 2, MG_EXIT_TEMPFAIL = 75 };
+
+/* Loads the policy (path NULL: /etc/mugai/mugai.conf if it exists, else the
+ * embedded defaults), sets up logging and gettext, and starts the engine.
+ * Prints a clear error and returns NULL on failure. */
+struct mg_engine *mg_cli_engine(const char *policy_path);
+/* Reads a whole file (or "-" for stdin) into memory; NULL with errno set. */
+uint8_t *mg_cli_read_file(const char *path, size_t max, size_t *len);
+/* Translated text in the CLI's language. */
+const char *mg_cli_gettext(const char *msgid);
+#define _(s) mg_cli_gettext(s)
+/* Prints "mugai: " + message to stderr. */
+void mg_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
