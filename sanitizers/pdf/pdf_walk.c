@@ -32,6 +32,8 @@ struct walk {
     size_t n, cap;
     size_t steps;
     int max_id;                  /* highest object number referenced */
+    bool sweeping;               /* walking objects nothing reachable refers to */
+    size_t orphan_hits;          /* findings in those (reported once, summed) */
     enum mg_pdf_status stop;
     char *detail;
     size_t detail_len;
@@ -59,7 +61,11 @@ static void note(struct walk *w, enum mg_action a, const char *fmt, ...)
 static void note(struct walk *w, enum mg_action a, const char *fmt, ...)
 {
     w->found++;
-    if (w->dry || w->hooks == NULL || w->hooks->action == NULL)
+    /* Objects met only by the sweep are not written out at all; one summary
+     * record for them says more than one line per dropped object. */
+    if (w->sweeping)
+        w->orphan_hits++;
+    if (w->sweeping || w->dry || w->hooks == NULL || w->hooks->action == NULL)
         return;
     char buf[256];
     va_list ap;
@@ -221,6 +227,26 @@ static enum mg_pdf_act classify(struct walk *w, qpdf_oh a, char *s, size_t slen,
     return c;
 }
 
+static bool is_empty_dict(struct walk *w, qpdf_oh a)
+{
+    if (!qpdf_oh_is_dictionary(w->q, a))
+        return false;
+    qpdf_oh_begin_dict_key_iter(w->q, a);
+    return !qpdf_oh_dict_more_keys(w->q);
+}
+
+/* Is this value in an /A or /Next slot an action? /A also names structure
+ * attributes and /Next outline siblings, so only dictionaries with /S (or
+ * typed /Action) are; arrays of them in /Next. */
+static bool looks_like_action(struct walk *w, qpdf_oh v)
+{
+    if (!qpdf_oh_is_dictionary(w->q, v))
+        return false;
+    char type[NAME_LEN];
+    dict_name(w, v, "/Type", type, sizeof(type));
+    return qpdf_oh_has_key(w->q, v, "/S") || strcmp(type, "/Action") == 0;
+}
+
 static const char *bare(const char *name)
 {
     return name[0] == '/' ? name + 1 : (name[0] ? name : "?");
@@ -364,7 +390,7 @@ static void extract_file(struct walk *w, qpdf_oh fs, qpdf_oh ef, const char *lab
 static void drop_embedded(struct walk *w, qpdf_oh d, const char *label)
 {
     qpdf_oh ef = qpdf_oh_get_key(w->q, d, "/EF");
-    if (!w->dry && w->opts->extract_files && w->hooks != NULL && w->hooks->embedded != NULL &&
+    if (!w->dry && !w->sweeping && w->opts->extract_files && w->hooks != NULL && w->hooks->embedded != NULL &&
         qpdf_oh_is_dictionary(w->q, ef)) {
         extract_file(w, d, ef, label);
     } else {
@@ -407,6 +433,10 @@ static bool auto_action_ok(struct walk *w, qpdf_oh a, const char *where)
     enum mg_pdf_act c = classify(w, a, s, sizeof(s), &kind);
     if (c == MG_PDF_ACT_GOTO)
         return true;
+    /* An empty dictionary: an action we already emptied through another
+     * referrer (reported there), or one that does nothing. */
+    if (is_empty_dict(w, a))
+        return false;
     if (c == MG_PDF_ACT_URI || c == MG_PDF_ACT_SAFE)
         kind = MG_A_ACTION_REMOVED;
     note(w, kind, "%s (%s)", where, bare(s));
@@ -459,6 +489,13 @@ static void walk_annots(struct walk *w, qpdf_oh arr, const char *label, unsigned
 
 static const char *child_label(const char *label, const char *key, char *buf, size_t len)
 {
+    /* Only the catalog's keys rename; deeper down the label is kept (name
+     * tree nodes have /Names too). */
+    if (strcmp(label, "document") != 0 &&
+        !(strcmp(label, "form") == 0 && strcmp(key, "/Fields") == 0)) {
+        g_strlcpy(buf, label, len);
+        return buf;
+    }
     static const struct { const char *key, *label; } map[] = {
         { "/AcroForm", "form" }, { "/Fields", "form field" }, { "/Names", "Names" },
         { "/Outlines", "outline" }, { "/Dests", "Dests" },
@@ -489,7 +526,9 @@ static void walk_key(struct walk *w, qpdf_oh d, const char *key, const char *lab
         if (strcmp(key, "/EmbeddedFiles") == 0 || strcmp(key, "/AF") == 0) {
             /* Walk the tree first so each file is reported (and extracted). */
             qpdf_oh v = qpdf_oh_get_key(w->q, d, key);
-            walk_value(w, v, "embedded file", depth + 1);
+            char buf[LABEL_LEN];
+            g_strlcpy(buf, where, sizeof(buf));
+            walk_value(w, v, buf, depth + 1);
             qpdf_oh_release(w->q, v);
         }
         note(w, kind, "%s", where);
@@ -527,7 +566,7 @@ static void walk_key(struct walk *w, qpdf_oh d, const char *key, const char *lab
             if (left == 0)
                 remove_key(w, d, key);
         }
-    } else if (strcmp(key, "/Next") == 0) {
+    } else if (strcmp(key, "/Next") == 0 && qpdf_oh_has_key(w->q, d, "/S")) {
         bool ok = true;
         if (qpdf_oh_is_array(w->q, v)) {
             int n = qpdf_oh_get_array_n_items(w->q, v);
@@ -544,7 +583,7 @@ static void walk_key(struct walk *w, qpdf_oh d, const char *key, const char *lab
             walk_value(w, v, label, depth + 1);
         else
             remove_key(w, d, key);
-    } else if (strcmp(key, "/A") == 0) {
+    } else if (strcmp(key, "/A") == 0 && looks_like_action(w, v)) {
         char s[NAME_LEN];
         enum mg_pdf_act c = classify(w, v, s, sizeof(s), &kind);
         if (c == MG_PDF_ACT_BAD) {
@@ -566,8 +605,10 @@ static void walk_key(struct walk *w, qpdf_oh d, const char *key, const char *lab
     } else if (strcmp(key, "/Parent") == 0 || strcmp(key, "/P") == 0) {
         /* Back links: the parent is reached from the top anyway, and following
          * them here would only give worse labels. Still queued for the sweep. */
+        char buf[LABEL_LEN];
+        snprintf(buf, sizeof(buf), "object %d", qpdf_oh_get_object_id(w->q, v));
         if (qpdf_oh_is_indirect(w->q, v))
-            push_oh(w, v, "object");
+            push_oh(w, v, buf);
         else
             walk_value(w, v, label, depth + 1);
     } else {
@@ -739,6 +780,7 @@ enum mg_pdf_status mg_pdf_walk(qpdf_data q, const struct mg_pdf_opts *opts,
         size = 0;
     if ((uint64_t)size > w.max_objects)
         fail(&w, MG_PDF_TOO_MANY, "/Size %lld over the object limit", size);
+    w.sweeping = true;
     for (long long id = 1; w.stop == MG_PDF_OK && (id < size || id <= w.max_id); id++) {
         if ((uint64_t)id > w.max_objects) {
             fail(&w, MG_PDF_TOO_MANY, "object number %lld over the object limit", id);
@@ -750,6 +792,12 @@ enum mg_pdf_status mg_pdf_walk(qpdf_data q, const struct mg_pdf_opts *opts,
         drain(&w);
         if (id % 1024 == 0)
             time_ok(&w);
+    }
+    w.sweeping = false;
+    if (w.orphan_hits > 0 && !dry && hooks != NULL && hooks->action != NULL) {
+        char n[64];
+        snprintf(n, sizeof(n), "unreferenced objects (%zu findings)", w.orphan_hits);
+        hooks->action(hooks->ctx, MG_A_ITEM_REMOVED, n);
     }
     if (w.urls > 0 && !dry && hooks != NULL && hooks->action != NULL) {
         char n[32];
