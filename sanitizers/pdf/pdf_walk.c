@@ -453,6 +453,30 @@ static bool annot_forbidden(struct walk *w, qpdf_oh a, char *sub, size_t sublen,
     return sub[0] != '\0' && mg_pdf_annot_forbidden(sub, kind);
 }
 
+/* Multimedia and 3D annotations keep their appearance (the poster or
+ * caption the reader shows) as a plain stamp; everything that plays goes. */
+static void flatten_annot(struct walk *w, qpdf_oh a)
+{
+    static const char *const keep[] = {
+        "/Type", "/Rect", "/AP", "/AS", "/F", "/Border", "/C", "/NM", "/M", "/Contents", NULL,
+    };
+    if (w->dry)
+        return;
+    GPtrArray *keys = dict_keys(w, a);
+    for (guint i = 0; i < keys->len; i++) {
+        const char *k = g_ptr_array_index(keys, i);
+        bool kept = false;
+        for (size_t j = 0; keep[j] != NULL && !kept; j++)
+            kept = strcmp(keep[j], k) == 0;
+        if (!kept)
+            qpdf_oh_remove_key(w->q, a, k);
+    }
+    g_ptr_array_free(keys, TRUE);
+    qpdf_oh stamp = qpdf_oh_new_name(w->q, "/Stamp");
+    qpdf_oh_replace_key(w->q, a, "/Subtype", stamp);
+    qpdf_oh_release(w->q, stamp);
+}
+
 static void walk_annots(struct walk *w, qpdf_oh arr, const char *label, unsigned depth)
 {
     char child[LABEL_LEN];
@@ -473,12 +497,18 @@ static void walk_annots(struct walk *w, qpdf_oh arr, const char *label, unsigned
                     drop_embedded(w, fs, child);
                 qpdf_oh_release(w->q, fs);
             }
-            note(w, kind, "%s /%s", child, bare(sub));
-            neutralize(w, a);
-            if (!w->dry) {
-                qpdf_oh_erase_item(w->q, arr, i);
-                i--;
-                n--;
+            if (strcmp(sub, "/FileAttachment") != 0 && qpdf_oh_has_key(w->q, a, "/AP")) {
+                note(w, kind, "%s /%s (its picture kept)", child, bare(sub));
+                flatten_annot(w, a);
+                walk_value(w, a, child, depth + 1);
+            } else {
+                note(w, kind, "%s /%s", child, bare(sub));
+                neutralize(w, a);
+                if (!w->dry) {
+                    qpdf_oh_erase_item(w->q, arr, i);
+                    i--;
+                    n--;
+                }
             }
         } else {
             walk_value(w, a, child, depth + 1);
