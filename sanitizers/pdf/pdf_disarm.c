@@ -113,6 +113,44 @@ static void set_write_options(qpdf_data q)
     qpdf_set_qdf_mode(q, QPDF_FALSE);
 }
 
+/* Writes the document into qpdf's memory buffer and reads it back in
+ * count-only mode: anything still active, or an unreadable result, fails. */
+static enum mg_pdf_status write_verified(qpdf_data q, enum qpdf_object_stream_e objstm,
+                                         const struct mg_pdf_opts *opts,
+                                         const uint8_t **buf, size_t *blen,
+                                         struct mg_pdf_result *res)
+{
+    enum qpdf_error_code_e code;
+    res->unreadable = false;
+    if ((qpdf_init_write_memory(q) & QPDF_ERRORS) != 0) {
+        set_detail(res, "%s", error_text(q, &code));
+        return MG_PDF_MALFORMED;
+    }
+    set_write_options(q);
+    qpdf_set_object_stream_mode(q, objstm);
+    if ((qpdf_write(q) & QPDF_ERRORS) != 0 || qpdf_has_error(q)) {
+        set_detail(res, "%s", error_text(q, &code));
+        return MG_PDF_MALFORMED;
+    }
+    *buf = qpdf_get_buffer(q);
+    *blen = qpdf_get_buffer_length(q);
+    if (*buf == NULL || *blen == 0) {
+        set_detail(res, "empty output");
+        return MG_PDF_MALFORMED;
+    }
+    size_t left = mg_pdf_count_active(*buf, *blen, opts);
+    if (left == SIZE_MAX) {
+        res->unreadable = true;
+        set_detail(res, "the rewritten file could not be read back");
+        return MG_PDF_VERIFY;
+    }
+    if (left > 0) {
+        set_detail(res, "%zu active items left after rewriting", left);
+        return MG_PDF_VERIFY;
+    }
+    return MG_PDF_OK;
+}
+
 enum mg_pdf_status mg_pdf_disarm(const uint8_t *data, size_t len,
                                  const struct mg_pdf_opts *opts,
                                  const struct mg_pdf_hooks *hooks,
@@ -143,43 +181,21 @@ enum mg_pdf_status mg_pdf_disarm(const uint8_t *data, size_t len,
         goto done;
     }
 
-    if ((qpdf_init_write_memory(q) & QPDF_ERRORS) != 0) {
-        enum qpdf_error_code_e code;
-        set_detail(res, "%s", error_text(q, &code));
-        st = MG_PDF_MALFORMED;
+    /* qpdf can write an unreadable file from some damaged inputs when it
+     * generates object streams (junk trailer keys land in the xref stream);
+     * the read-back catches that, and one retry without object streams
+     * usually fixes it. */
+    const uint8_t *buf = NULL;
+    size_t blen = 0;
+    st = write_verified(q, qpdf_o_generate, opts, &buf, &blen, res);
+    if (st == MG_PDF_VERIFY && res->unreadable)
+        st = write_verified(q, qpdf_o_disable, opts, &buf, &blen, res);
+    if (st != MG_PDF_OK)
         goto done;
-    }
-    set_write_options(q);
-    if ((qpdf_write(q) & QPDF_ERRORS) != 0 || qpdf_has_error(q)) {
-        enum qpdf_error_code_e code;
-        set_detail(res, "%s", error_text(q, &code));
-        st = MG_PDF_MALFORMED;
-        goto done;
-    }
-    const uint8_t *buf = qpdf_get_buffer(q);
-    size_t blen = qpdf_get_buffer_length(q);
-    if (buf == NULL || blen == 0) {
-        set_detail(res, "empty output");
-        st = MG_PDF_MALFORMED;
-        goto done;
-    }
     collect_warnings(q, res);
     if (!hooks_time_ok(hooks)) {
         st = MG_PDF_TIME;
         set_detail(res, "time limit");
-        goto done;
-    }
-
-    /* Verify: read the output back and walk it without changing anything. */
-    size_t left = mg_pdf_count_active(buf, blen, opts);
-    if (left == SIZE_MAX) {
-        set_detail(res, "the rewritten file could not be read back");
-        st = MG_PDF_VERIFY;
-        goto done;
-    }
-    if (left > 0) {
-        set_detail(res, "%zu active items left after rewriting", left);
-        st = MG_PDF_VERIFY;
         goto done;
     }
     if (res->decrypted)

@@ -46,6 +46,7 @@ struct mg_pdf_result {
     size_t removed;          /* actions reported */
     size_t warnings;         /* qpdf warnings (repairs) */
     bool decrypted;
+    bool unreadable;         /* VERIFY because qpdf could not read its own output */
     char detail[256];        /* why, for a status other than OK; first warning otherwise */
 };
 

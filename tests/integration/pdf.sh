@@ -71,6 +71,7 @@ declare -A want=(
     [escapes]='^javascript-removed	document /OpenAction \(JavaScript\)'
     [incremental]='^javascript-removed	document /OpenAction \(JavaScript\)'
     [broken_xref]='^repaired	'
+    [junk_trailer]='^repaired	'
     [orphan]='^item-removed	unreferenced objects'
     [rich_media]='^external-removed	page 1 annotation /A \(GoToR\)'
     [encrypted_empty]='^decrypted	empty user password'
@@ -105,6 +106,7 @@ for f in "$work"/in/*.pdf; do
     fi
 done
 expect broken_xref '^javascript-removed	document /OpenAction'
+expect junk_trailer '^javascript-removed	document /OpenAction'
 expect annot_aa '^javascript-removed	page 1 /AA /O \(JavaScript\)'
 
 # Unreferenced objects are not written.
