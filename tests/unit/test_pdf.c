@@ -18,8 +18,8 @@
 
 /* ---- building PDFs ---- */
 
-/* objs[i] is the body of object i+1. */
-static void build_pdf(struct mg_buf *b, const char *const *objs, size_t n)
+/* objs[i] is the body of object i+1; lens[i] its length (NULL: strings). */
+static void build_pdf_bin(struct mg_buf *b, const char *const *objs, const size_t *lens, size_t n)
 {
     size_t off[32];
     assert_true(n < 32);
@@ -27,7 +27,9 @@ static void build_pdf(struct mg_buf *b, const char *const *objs, size_t n)
     assert_true(mg_buf_puts(b, "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"));
     for (size_t i = 0; i < n; i++) {
         off[i] = b->len;
-        assert_true(mg_buf_printf(b, "%zu 0 obj\n%s\nendobj\n", i + 1, objs[i]));
+        assert_true(mg_buf_printf(b, "%zu 0 obj\n", i + 1));
+        assert_true(mg_buf_append(b, objs[i], lens != NULL ? lens[i] : strlen(objs[i])));
+        assert_true(mg_buf_puts(b, "\nendobj\n"));
     }
     size_t xref = b->len;
     assert_true(mg_buf_printf(b, "xref\n0 %zu\n0000000000 65535 f \n", n + 1));
@@ -35,6 +37,11 @@ static void build_pdf(struct mg_buf *b, const char *const *objs, size_t n)
         assert_true(mg_buf_printf(b, "%010zu 00000 n \n", off[i]));
     assert_true(mg_buf_printf(b, "trailer\n<< /Size %zu /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
                               n + 1, xref));
+}
+
+static void build_pdf(struct mg_buf *b, const char *const *objs, size_t n)
+{
+    build_pdf_bin(b, objs, NULL, n);
 }
 
 #define PAGE "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R %s >>"
@@ -399,6 +406,134 @@ static void test_time_limit(void **state)
     mg_buf_free(&out);
 }
 
+static void test_limits(void **state)
+{
+    (void)state;
+    char nest[400];
+    size_t o = 0;
+    o += (size_t)snprintf(nest + o, sizeof(nest) - o, "<< /Type /Catalog /Pages 2 0 R /X ");
+    for (int i = 0; i < 100; i++)
+        nest[o++] = '[';
+    for (int i = 0; i < 100; i++)
+        nest[o++] = ']';
+    snprintf(nest + o, sizeof(nest) - o, " >>");
+    const char *objs[] = {
+        nest, PAGES,
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>", CONTENT,
+    };
+    struct mg_buf in, out;
+    struct rec r;
+    build_pdf(&in, objs, 4);
+    /* Deeper than the walk goes: blocked, not recursed into. */
+    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_MALFORMED);
+    mg_buf_free(&out);
+    mg_buf_free(&in);
+
+    objs[0] = "<< /Type /Catalog /Pages 2 0 R >>";
+    build_pdf(&in, objs, 4);
+    struct mg_pdf_opts opts = { .uri = MG_URL_KEEP, .max_objects = 3 };
+    struct mg_sink sink;
+    struct mg_pdf_result res;
+    mg_buf_init(&out);
+    mg_sink_init_buf(&sink, &out);
+    assert_int_equal(mg_pdf_disarm(in.data, in.len, &opts, NULL, &sink, &res), MG_PDF_TOO_MANY);
+    assert_int_equal(out.len, 0);
+    mg_buf_free(&out);
+    mg_buf_free(&in);
+}
+
+static void test_not_actions_kept(void **state)
+{
+    (void)state;
+    /* Outline siblings are linked by /Next and structure elements carry
+     * attributes in /A: neither is an action and both must stay. */
+    const char *objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R /Outlines 5 0 R /StructTreeRoot 8 0 R >>", PAGES,
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>", CONTENT,
+        "<< /Type /Outlines /First 6 0 R /Last 7 0 R /Count 2 >>",
+        "<< /Title (one) /Parent 5 0 R /Next 7 0 R /Dest [3 0 R /Fit] >>",
+        "<< /Title (two) /Parent 5 0 R /Prev 6 0 R /A << /S /GoTo /D [3 0 R /Fit] >> >>",
+        "<< /Type /StructTreeRoot /K << /S /P /A << /O /Layout /Placement /Block >> >> >>",
+    };
+    struct mg_buf in, out;
+    struct rec r;
+    build_pdf(&in, objs, 8);
+    assert_int_equal(count(&in), 0);
+    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_OK);
+    assert_int_equal(r.n, 0);
+    mg_buf_free(&in);
+    mg_buf_free(&out);
+}
+
+struct got {
+    char name[64];
+    char data[64];
+    size_t len;
+    int calls;
+};
+
+static void on_embedded(void *ctx, const char *name, const uint8_t *data, size_t len)
+{
+    struct got *g = ctx;
+    g->calls++;
+    snprintf(g->name, sizeof(g->name), "%s", name);
+    g->len = len < sizeof(g->data) ? len : sizeof(g->data);
+    memcpy(g->data, data, g->len);
+}
+
+static void test_extract(void **state)
+{
+    (void)state;
+    /* "hello" deflated, so the capped inflater is used. */
+    static const unsigned char z[] = { 0x78, 0x9c, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00,
+                                       0x06, 0x2c, 0x02, 0x15 };
+    char emb[160];
+    snprintf(emb, sizeof(emb), "<< /Type /EmbeddedFile /Filter /FlateDecode /Length %zu >>\nstream\n",
+             sizeof(z));
+    struct mg_buf s5;
+    mg_buf_init(&s5);
+    assert_true(mg_buf_puts(&s5, emb));
+    assert_true(mg_buf_append(&s5, z, sizeof(z)));
+    assert_true(mg_buf_puts(&s5, "\nendstream"));
+    const char *objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(a.txt) 6 0 R] >> >> >>",
+        PAGES, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>", CONTENT,
+        (const char *)s5.data,
+        "<< /Type /Filespec /F (a.txt) /UF (a.txt) /EF << /F 5 0 R >> >>",
+    };
+    size_t lens[6];
+    for (size_t i = 0; i < 6; i++)
+        lens[i] = i == 4 ? s5.len : strlen(objs[i]);
+    struct mg_buf in, out;
+    build_pdf_bin(&in, objs, lens, 6);
+    struct got g = { .calls = 0 };
+    struct mg_pdf_opts opts = { .uri = MG_URL_KEEP, .extract_files = true, .max_extract = 100 };
+    struct mg_pdf_hooks hooks = { .ctx = &g, .embedded = on_embedded };
+    struct mg_sink sink;
+    struct mg_pdf_result res;
+    mg_buf_init(&out);
+    mg_sink_init_buf(&sink, &out);
+    assert_int_equal(mg_pdf_disarm(in.data, in.len, &opts, &hooks, &sink, &res), MG_PDF_OK);
+    assert_int_equal(g.calls, 1);
+    assert_string_equal(g.name, "a.txt");
+    assert_int_equal(g.len, 5);
+    assert_memory_equal(g.data, "hello", 5);
+    assert_int_equal(mg_pdf_count_active(out.data, out.len, &opts), 0);
+    mg_buf_free(&out);
+
+    /* Over the cap: removed, not extracted. */
+    opts.max_extract = 4;
+    g.calls = 0;
+    mg_buf_init(&out);
+    mg_sink_init_buf(&sink, &out);
+    assert_int_equal(mg_pdf_disarm(in.data, in.len, &opts, &hooks, &sink, &res), MG_PDF_OK);
+    assert_int_equal(g.calls, 0);
+    assert_int_equal(mg_pdf_count_active(out.data, out.len, &opts), 0);
+    mg_buf_free(&out);
+    mg_buf_free(&in);
+    mg_buf_free(&s5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +550,9 @@ int main(void)
         cmocka_unit_test(test_garbage_is_malformed),
         cmocka_unit_test(test_broken_xref_repaired),
         cmocka_unit_test(test_time_limit),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_not_actions_kept),
+        cmocka_unit_test(test_extract),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
