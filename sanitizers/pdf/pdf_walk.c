@@ -28,8 +28,10 @@ struct walk {
     size_t urls;                 /* links defanged or removed (one record at the end) */
     uint64_t max_objects;
     GHashTable *seen;            /* (id << 16 | gen) of objects walked */
-    struct work *stack;
+    struct work *stack;          /* objects to walk, depth first */
     size_t n, cap;
+    struct work *later;          /* back links (/Parent, /P), walked after the stack */
+    size_t nl, capl;
     size_t steps;
     int max_id;                  /* highest object number referenced */
     bool sweeping;               /* walking objects nothing reachable refers to */
@@ -162,7 +164,7 @@ static void remove_key(struct walk *w, qpdf_oh d, const char *key)
         qpdf_oh_remove_key(w->q, d, key);
 }
 
-static void push(struct walk *w, int id, int gen, const char *label)
+static void push_to(struct walk *w, bool later, int id, int gen, const char *label)
 {
     if (id <= 0 || gen < 0 || w->stop != MG_PDF_OK)
         return;
@@ -171,20 +173,28 @@ static void push(struct walk *w, int id, int gen, const char *label)
     gint64 key = ((gint64)id << 16) | (gen & 0xffff);
     if (g_hash_table_contains(w->seen, &key))
         return;
-    if (w->n == w->cap) {
-        if (w->cap >= w->max_objects) {
+    struct work **list = later ? &w->later : &w->stack;
+    size_t *n = later ? &w->nl : &w->n;
+    size_t *capp = later ? &w->capl : &w->cap;
+    if (*n == *capp) {
+        if (*capp >= w->max_objects) {
             fail(w, MG_PDF_TOO_MANY, "more than %llu pending objects",
                  (unsigned long long)w->max_objects);
             return;
         }
-        size_t cap = w->cap ? w->cap * 2 : 256;
-        w->stack = g_renew(struct work, w->stack, cap);
-        w->cap = cap;
+        size_t cap = *capp ? *capp * 2 : 256;
+        *list = g_renew(struct work, *list, cap);
+        *capp = cap;
     }
-    struct work *t = &w->stack[w->n++];
+    struct work *t = &(*list)[(*n)++];
     t->id = id;
     t->gen = gen;
     g_strlcpy(t->label, label, sizeof(t->label));
+}
+
+static void push(struct walk *w, int id, int gen, const char *label)
+{
+    push_to(w, false, id, gen, label);
 }
 
 static void push_oh(struct walk *w, qpdf_oh oh, const char *label)
@@ -633,12 +643,13 @@ static void walk_key(struct walk *w, qpdf_oh d, const char *key, const char *lab
     } else if (strcmp(key, "/Annots") == 0) {
         walk_annots(w, v, label, depth + 1);
     } else if (strcmp(key, "/Parent") == 0 || strcmp(key, "/P") == 0) {
-        /* Back links: the parent is reached from the top anyway, and following
-         * them here would only give worse labels. Still queued for the sweep. */
+        /* Back links: the parent is usually reached from the top with a
+         * better label (page 2 rather than the page tree node's), so these
+         * wait until everything reachable from the top has been walked. */
         char buf[LABEL_LEN];
         snprintf(buf, sizeof(buf), "object %d", qpdf_oh_get_object_id(w->q, v));
         if (qpdf_oh_is_indirect(w->q, v))
-            push_oh(w, v, buf);
+            push_to(w, true, qpdf_oh_get_object_id(w->q, v), qpdf_oh_get_generation(w->q, v), buf);
         else
             walk_value(w, v, label, depth + 1);
     } else {
@@ -754,6 +765,16 @@ static void drain(struct walk *w)
     }
 }
 
+/* Moves the back links onto the stack and walks them, until none is left. */
+static void drain_later(struct walk *w)
+{
+    while (w->nl > 0 && w->stop == MG_PDF_OK) {
+        struct work t = w->later[--w->nl];
+        push(w, t.id, t.gen, t.label);
+        drain(w);
+    }
+}
+
 static void walk_pages(struct walk *w)
 {
     int n = qpdf_get_num_pages(w->q);
@@ -804,6 +825,7 @@ enum mg_pdf_status mg_pdf_walk(qpdf_data q, const struct mg_pdf_opts *opts,
         if (check_error(&w))
             drain(&w);
     }
+    drain_later(&w);
     /* The sweep: every object number, reachable or not, including those kept
      * in object streams (qpdf resolves them by number). */
     if (size < 0)
@@ -820,6 +842,7 @@ enum mg_pdf_status mg_pdf_walk(qpdf_data q, const struct mg_pdf_opts *opts,
         snprintf(label, sizeof(label), "object %lld", id);
         push(&w, (int)id, 0, label);
         drain(&w);
+        drain_later(&w);
         if (id % 1024 == 0)
             time_ok(&w);
     }
@@ -839,5 +862,6 @@ enum mg_pdf_status mg_pdf_walk(qpdf_data q, const struct mg_pdf_opts *opts,
     *found = w.found;
     g_hash_table_destroy(w.seen);
     g_free(w.stack);
+    g_free(w.later);
     return w.stop;
 }
