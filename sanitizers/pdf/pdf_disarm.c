@@ -169,7 +169,7 @@ enum mg_pdf_status mg_pdf_disarm(const uint8_t *data, size_t len,
 
     size_t found = 0;
     char detail[256];
-    st = mg_pdf_walk(q, opts, hooks, false, &found, detail, sizeof(detail));
+    st = mg_pdf_walk(q, data, len, opts, hooks, false, &found, detail, sizeof(detail));
     res->removed += found;
     if (st != MG_PDF_OK) {
         set_detail(res, "%s", detail);
@@ -225,7 +225,7 @@ size_t mg_pdf_count_active(const uint8_t *data, size_t len, const struct mg_pdf_
     if (read_pdf(q, data, len, &res) == MG_PDF_OK) {
         char detail[256];
         size_t n = 0;
-        if (mg_pdf_walk(q, opts, NULL, true, &n, detail, sizeof(detail)) == MG_PDF_OK)
+        if (mg_pdf_walk(q, data, len, opts, NULL, true, &n, detail, sizeof(detail)) == MG_PDF_OK)
             found = n;
     }
     qpdf_cleanup(&q);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "sanitizers/pdf/pdf_objects.h"
 #include "sanitizers/pdf/pdf_rules.h"
 
 /* Direct nesting inside one object; qpdf's own parser stops at 500. */
@@ -33,7 +34,6 @@ struct walk {
     struct work *later;          /* back links (/Parent, /P), walked after the stack */
     size_t nl, capl;
     size_t steps;
-    int max_id;                  /* highest object number referenced */
     bool sweeping;               /* walking objects nothing reachable refers to */
     size_t orphan_hits;          /* findings in those (reported once, summed) */
     enum mg_pdf_status stop;
@@ -168,8 +168,6 @@ static void push_to(struct walk *w, bool later, int id, int gen, const char *lab
 {
     if (id <= 0 || gen < 0 || w->stop != MG_PDF_OK)
         return;
-    if (id > w->max_id)
-        w->max_id = id;
     gint64 key = ((gint64)id << 16) | (gen & 0xffff);
     if (g_hash_table_contains(w->seen, &key))
         return;
@@ -257,6 +255,66 @@ static bool looks_like_action(struct walk *w, qpdf_oh v)
     return qpdf_oh_has_key(w->q, v, "/S") || strcmp(type, "/Action") == 0;
 }
 
+/* Raw (still encoded) data of a stream whose only filter, if any, is
+ * /FlateDecode; NULL for other filters. free() the result. */
+static unsigned char *flate_raw(struct walk *w, qpdf_oh stream, qpdf_oh d, bool *flate,
+                                size_t *len)
+{
+    char filter[NAME_LEN];
+    *flate = dict_name(w, d, "/Filter", filter, sizeof(filter)) &&
+             strcmp(filter, "/FlateDecode") == 0;
+    bool plain = !qpdf_oh_has_key(w->q, d, "/Filter");
+    if ((!*flate && !plain) || qpdf_oh_has_key(w->q, d, "/DecodeParms"))
+        return NULL;
+    unsigned char *raw = NULL;
+    QPDF_BOOL filtered = QPDF_FALSE;
+    if (qpdf_oh_get_stream_data(w->q, stream, qpdf_dl_none, &filtered, &raw, len) != QPDF_SUCCESS) {
+        free(raw);
+        (void)qpdf_get_error(w->q);         /* a bad stream is not our verdict here */
+        return NULL;
+    }
+    return raw;
+}
+
+/* An object stream: queue the objects it holds, so the sweep also reaches
+ * the ones nothing refers to. Only the header is inflated (at most /First
+ * bytes), so a compression bomb costs nothing. */
+static void queue_objstm(struct walk *w, qpdf_oh stream, qpdf_oh d)
+{
+    qpdf_oh n_oh = qpdf_oh_get_key(w->q, d, "/N");
+    qpdf_oh f_oh = qpdf_oh_get_key(w->q, d, "/First");
+    long long n = qpdf_oh_is_integer(w->q, n_oh) ? qpdf_oh_get_int_value(w->q, n_oh) : 0;
+    long long first = qpdf_oh_is_integer(w->q, f_oh) ? qpdf_oh_get_int_value(w->q, f_oh) : 0;
+    qpdf_oh_release(w->q, n_oh);
+    qpdf_oh_release(w->q, f_oh);
+    if (n <= 0 || first <= 0 || first > (16 << 20) || (uint64_t)n > w->max_objects)
+        return;
+    bool flate = false;
+    size_t rawlen = 0;
+    unsigned char *raw = flate_raw(w, stream, d, &flate, &rawlen);
+    if (raw == NULL)
+        return;
+    const uint8_t *hdr = raw;
+    size_t hlen = rawlen < (size_t)first ? rawlen : (size_t)first;
+    uint8_t *dec = NULL;
+    if (flate) {
+        dec = mg_pdf_inflate(raw, rawlen, (size_t)first, true, &hlen);
+        hdr = dec;
+    }
+    if (hdr != NULL) {
+        int *ids = g_new(int, (size_t)n);
+        size_t got = mg_pdf_objstm_ids(hdr, hlen, (size_t)n, ids, (size_t)n);
+        for (size_t i = 0; i < got; i++) {
+            char label[LABEL_LEN];
+            snprintf(label, sizeof(label), "object %d", ids[i]);
+            push_to(w, true, ids[i], 0, label);
+        }
+        g_free(ids);
+    }
+    g_free(dec);
+    free(raw);
+}
+
 static const char *bare(const char *name)
 {
     return name[0] == '/' ? name + 1 : (name[0] ? name : "?");
@@ -293,51 +351,6 @@ static void uri_policy(struct walk *w, qpdf_oh a)
     qpdf_oh_release(w->q, u);
 }
 
-/* Inflates a /FlateDecode stream into at most cap bytes; NULL when it is
- * bigger, broken or uses another filter (then the file is removed, not
- * extracted). */
-static uint8_t *inflate_capped(const uint8_t *in, size_t inlen, uint64_t cap, size_t *outlen)
-{
-    z_stream z;
-    memset(&z, 0, sizeof(z));
-    if (inflateInit(&z) != Z_OK)
-        return NULL;
-    size_t size = 0, alloc = inlen * 4 + 1024;
-    if (alloc > cap + 1)
-        alloc = (size_t)cap + 1;
-    uint8_t *out = g_malloc(alloc);
-    z.next_in = (Bytef *)in;
-    int rc = Z_OK;
-    size_t fed = 0;
-    while (rc == Z_OK) {
-        if (z.avail_in == 0) {
-            size_t chunk = inlen - fed > (1u << 30) ? (1u << 30) : inlen - fed;
-            z.avail_in = (uInt)chunk;
-            fed += chunk;
-        }
-        if (size == alloc) {
-            if (alloc > cap)
-                break;
-            alloc = alloc * 2 > cap + 1 ? (size_t)cap + 1 : alloc * 2;
-            out = g_realloc(out, alloc);
-        }
-        size_t room = alloc - size > (1u << 30) ? (1u << 30) : alloc - size;
-        z.next_out = out + size;
-        z.avail_out = (uInt)room;
-        rc = inflate(&z, Z_NO_FLUSH);
-        size += room - z.avail_out;
-        if (rc == Z_BUF_ERROR && z.avail_in == 0 && fed == inlen)
-            break;
-    }
-    inflateEnd(&z);
-    if (rc != Z_STREAM_END || size > cap) {
-        g_free(out);
-        return NULL;
-    }
-    *outlen = size;
-    return out;
-}
-
 /* Extract mode: the first embedded stream of a file specification, decoded
  * within the size cap, goes to hooks->embedded. */
 static void extract_file(struct walk *w, qpdf_oh fs, qpdf_oh ef, const char *label)
@@ -363,29 +376,22 @@ static void extract_file(struct walk *w, qpdf_oh fs, qpdf_oh ef, const char *lab
     bool done = false;
     if (qpdf_oh_is_stream(w->q, s)) {
         qpdf_oh d = qpdf_oh_get_dict(w->q, s);
-        char filter[NAME_LEN];
-        bool flate = dict_name(w, d, "/Filter", filter, sizeof(filter)) &&
-                     strcmp(filter, "/FlateDecode") == 0;
-        bool plain = !qpdf_oh_has_key(w->q, d, "/Filter");
-        bool parms = qpdf_oh_has_key(w->q, d, "/DecodeParms");
-        unsigned char *raw = NULL;
+        bool flate = false;
         size_t rawlen = 0;
-        QPDF_BOOL filtered = QPDF_FALSE;
-        if ((flate || plain) && !parms &&
-            qpdf_oh_get_stream_data(w->q, s, qpdf_dl_none, &filtered, &raw, &rawlen) == QPDF_SUCCESS &&
-            raw != NULL) {
-            uint64_t cap = w->opts->max_extract ? w->opts->max_extract : UINT64_MAX;
-            if (plain && rawlen <= cap) {
-                w->hooks->embedded(w->hooks->ctx, name, raw, rawlen);
+        unsigned char *raw = flate_raw(w, s, d, &flate, &rawlen);
+        uint64_t cap = w->opts->max_extract ? w->opts->max_extract : SIZE_MAX - 1;
+        if (cap > SIZE_MAX - 1)
+            cap = SIZE_MAX - 1;
+        if (raw != NULL && !flate && rawlen <= cap) {
+            w->hooks->embedded(w->hooks->ctx, name, raw, rawlen);
+            done = true;
+        } else if (raw != NULL && flate) {
+            size_t outlen = 0;
+            uint8_t *dec = mg_pdf_inflate(raw, rawlen, (size_t)cap, false, &outlen);
+            if (dec != NULL) {
+                w->hooks->embedded(w->hooks->ctx, name, dec, outlen);
+                g_free(dec);
                 done = true;
-            } else if (flate) {
-                size_t outlen = 0;
-                uint8_t *dec = inflate_capped(raw, rawlen, cap, &outlen);
-                if (dec != NULL) {
-                    w->hooks->embedded(w->hooks->ctx, name, dec, outlen);
-                    g_free(dec);
-                    done = true;
-                }
             }
         }
         free(raw);
@@ -683,6 +689,8 @@ static void walk_dict(struct walk *w, qpdf_oh oh, const char *label, unsigned de
                annot_forbidden(w, d, sub, sizeof(sub), &kind)) {
         note(w, kind, "%s /%s", label, bare(sub));
         neutralize(w, oh);
+    } else if (strcmp(type, "/ObjStm") == 0 && is_stream) {
+        queue_objstm(w, oh, d);
     } else if (strcmp(type, "/EmbeddedFile") == 0 && is_stream) {
         note(w, MG_A_ATTACHMENT_REMOVED, "%s (embedded file stream)", label);
         neutralize(w, oh);
@@ -794,7 +802,8 @@ static void walk_pages(struct walk *w)
     drain(w);
 }
 
-enum mg_pdf_status mg_pdf_walk(qpdf_data q, const struct mg_pdf_opts *opts,
+enum mg_pdf_status mg_pdf_walk(qpdf_data q, const uint8_t *data, size_t len,
+                               const struct mg_pdf_opts *opts,
                                const struct mg_pdf_hooks *hooks, bool dry,
                                size_t *found, char *detail, size_t detail_len)
 {
@@ -814,36 +823,28 @@ enum mg_pdf_status mg_pdf_walk(qpdf_data q, const struct mg_pdf_opts *opts,
         qpdf_oh_release_all(q);
         drain(&w);
     }
-    long long size = 0;
     if (w.stop == MG_PDF_OK) {
         qpdf_oh tr = qpdf_get_trailer(q);
-        qpdf_oh sz = qpdf_oh_get_key(q, tr, "/Size");
-        if (qpdf_oh_is_integer(q, sz))
-            size = qpdf_oh_get_int_value(q, sz);
         walk_value(&w, tr, "trailer", 0);
         qpdf_oh_release_all(q);
         if (check_error(&w))
             drain(&w);
     }
     drain_later(&w);
-    /* The sweep: every object number, reachable or not, including those kept
-     * in object streams (qpdf resolves them by number). */
-    if (size < 0)
-        size = 0;
-    if ((uint64_t)size > w.max_objects)
-        fail(&w, MG_PDF_TOO_MANY, "/Size %lld over the object limit", size);
+    /* The sweep: every object header in the file ("N G obj"), and through
+     * them every object stream and the objects it holds. That reaches
+     * objects nothing refers to, at a cost bounded by the file's size
+     * (a forged /Size of a million costs nothing). */
     w.sweeping = true;
-    for (long long id = 1; w.stop == MG_PDF_OK && (id < size || id <= w.max_id); id++) {
-        if ((uint64_t)id > w.max_objects) {
-            fail(&w, MG_PDF_TOO_MANY, "object number %lld over the object limit", id);
-            break;
-        }
+    size_t pos = 0, headers = 0;
+    int id, gen;
+    while (w.stop == MG_PDF_OK && mg_pdf_next_obj_header(data, len, &pos, &id, &gen)) {
         char label[LABEL_LEN];
-        snprintf(label, sizeof(label), "object %lld", id);
-        push(&w, (int)id, 0, label);
+        snprintf(label, sizeof(label), "object %d", id);
+        push(&w, id, gen, label);
         drain(&w);
         drain_later(&w);
-        if (id % 1024 == 0)
+        if (++headers % 1024 == 0)
             time_ok(&w);
     }
     w.sweeping = false;

@@ -140,6 +140,7 @@ for f in "$work"/in/*.pdf; do
 done
 expect broken_xref '^javascript-removed	document /OpenAction'
 expect junk_trailer '^javascript-removed	document /OpenAction'
+expect objstm_js '^item-removed	unreferenced objects \(1 findings\)'
 expect annot_aa '^javascript-removed	page 1 /AA /O \(JavaScript\)'
 
 # Unreferenced objects are not written.

@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <glib.h>
 #include <qpdf/qpdf-c.h>
+#include <zlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "core/buf.h"
 #include "core/sink.h"
 #include "sanitizers/pdf/pdf_disarm.h"
+#include "sanitizers/pdf/pdf_objects.h"
 #include "sanitizers/pdf/pdf_rules.h"
 
 /* ---- building PDFs ---- */
@@ -140,6 +143,57 @@ static void test_rules_uri(void **state)
     assert_true(mg_pdf_uri_is_web(out, n));
     /* Too small an output buffer fails instead of truncating. */
     assert_int_equal(mg_pdf_uri_defang(u, strlen(u), out, 10), 0);
+}
+
+static void test_obj_headers(void **state)
+{
+    (void)state;
+    const char *d = "%PDF-1.7\n1 0 obj<<>>endobj 12  3\r\nobj\n(x 5 0 objstm) 7 0 object "
+                    "x9 0 obj -4 0 obj 99999999999 0 obj 8 70000 obj\n2 0 obj";
+    size_t pos = 0;
+    int id, gen;
+    assert_true(mg_pdf_next_obj_header((const uint8_t *)d, strlen(d), &pos, &id, &gen));
+    assert_int_equal(id, 1);
+    assert_int_equal(gen, 0);
+    assert_true(mg_pdf_next_obj_header((const uint8_t *)d, strlen(d), &pos, &id, &gen));
+    assert_int_equal(id, 12);
+    assert_int_equal(gen, 3);
+    /* objstm, object, x9, -4, an 11-digit number and generation 70000 are not headers */
+    assert_true(mg_pdf_next_obj_header((const uint8_t *)d, strlen(d), &pos, &id, &gen));
+    assert_int_equal(id, 2);
+    assert_false(mg_pdf_next_obj_header((const uint8_t *)d, strlen(d), &pos, &id, &gen));
+    assert_int_equal(pos, strlen(d));
+
+    int ids[4];
+    const char *h = " 10 0 11 25\n12 40 13 55";
+    assert_int_equal(mg_pdf_objstm_ids((const uint8_t *)h, strlen(h), 3, ids, 4), 3);
+    assert_int_equal(ids[0], 10);
+    assert_int_equal(ids[2], 12);
+    assert_int_equal(mg_pdf_objstm_ids((const uint8_t *)"5 0 x", 5, 9, ids, 4), 1);
+}
+
+static void test_inflate_bounds(void **state)
+{
+    (void)state;
+    /* 1 MiB of zeros deflates to about 1 KiB. */
+    uint8_t *plain = g_malloc0(1 << 20);
+    uLongf zlen = compressBound(1 << 20);
+    uint8_t *zeros = g_malloc(zlen);
+    assert_int_equal(compress2(zeros, &zlen, plain, 1 << 20, 9), Z_OK);
+    g_free(plain);
+    size_t n = 0;
+    uint8_t *p = mg_pdf_inflate(zeros, zlen, 1000, false, &n);
+    assert_null(p);                         /* over the cap */
+    p = mg_pdf_inflate(zeros, zlen, 1000, true, &n);
+    assert_non_null(p);                     /* the prefix is enough for a header */
+    assert_int_equal(n, 1000);
+    g_free(p);
+    p = mg_pdf_inflate(zeros, zlen, 1 << 20, false, &n);
+    assert_non_null(p);                     /* exactly at the cap is fine */
+    assert_int_equal(n, 1 << 20);
+    g_free(p);
+    g_free(zeros);
+    assert_null(mg_pdf_inflate((const uint8_t *)"not zlib", 8, 100, true, &n));
 }
 
 /* ---- disarm ---- */
@@ -379,6 +433,31 @@ static void test_broken_xref_repaired(void **state)
     mg_buf_free(&out);
 }
 
+static void test_forged_size(void **state)
+{
+    (void)state;
+    /* A /Size of ten million costs nothing: the sweep goes by the object
+     * headers actually in the file, not by /Size. */
+    const char *objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R >>", PAGES,
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>", CONTENT,
+    };
+    struct mg_buf in, out;
+    struct rec r;
+    build_pdf(&in, objs, 4);
+    char *sz = strstr((char *)in.data, "/Size 5 ");
+    assert_non_null(sz);
+    struct mg_buf forged;
+    mg_buf_init(&forged);
+    assert_true(mg_buf_append(&forged, in.data, (size_t)(sz - (char *)in.data)));
+    assert_true(mg_buf_puts(&forged, "/Size 10000000 "));
+    assert_true(mg_buf_puts(&forged, sz + strlen("/Size 5 ")));
+    assert_int_equal(disarm(&forged, MG_URL_KEEP, &r, &out), MG_PDF_OK);
+    mg_buf_free(&forged);
+    mg_buf_free(&in);
+    mg_buf_free(&out);
+}
+
 static bool never(void *ctx)
 {
     (void)ctx;
@@ -539,6 +618,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules_actions),
         cmocka_unit_test(test_rules_uri),
+        cmocka_unit_test(test_obj_headers),
+        cmocka_unit_test(test_inflate_bounds),
+        cmocka_unit_test(test_forged_size),
         cmocka_unit_test(test_openaction_javascript),
         cmocka_unit_test(test_goto_openaction_kept),
         cmocka_unit_test(test_names_javascript_and_escapes),
