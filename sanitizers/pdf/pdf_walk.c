@@ -582,6 +582,27 @@ static void walk_key(struct walk *w, qpdf_oh d, const char *key, const char *lab
         return;
     }
 
+    /* Rebuilding breaks every signature; a reader would show it as invalid
+     * (or worse, as a certification the file no longer matches), so the
+     * signature values go and the report says so. */
+    if (strcmp(key, "/Perms") == 0 && strcmp(label, "document") == 0) {
+        note(w, MG_A_SIGNATURE_REMOVED, "document /Perms");
+        remove_key(w, d, key);
+        return;
+    }
+    if (strcmp(key, "/V") == 0) {
+        char ft[NAME_LEN];
+        if (dict_name(w, d, "/FT", ft, sizeof(ft)) && strcmp(ft, "/Sig") == 0) {
+            note(w, MG_A_SIGNATURE_REMOVED, "%s /V", label);
+            remove_key(w, d, key);
+            return;
+        }
+    }
+    if (strcmp(key, "/SigFlags") == 0) {
+        remove_key(w, d, key);              /* reported with the signature itself */
+        return;
+    }
+
     qpdf_oh v = qpdf_oh_get_key(w->q, d, key);
     if (strcmp(key, "/OpenAction") == 0) {
         if (qpdf_oh_is_array(w->q, v) || auto_action_ok(w, v, where))

@@ -458,6 +458,38 @@ static void test_forged_size(void **state)
     mg_buf_free(&out);
 }
 
+static void test_signature_removed(void **state)
+{
+    (void)state;
+    const char *objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] /SigFlags 3 >> "
+        "/Perms << /DocMDP 6 0 R >> >>",
+        PAGES,
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Annots [5 0 R] >>",
+        CONTENT,
+        "<< /Type /Annot /Subtype /Widget /FT /Sig /T (sig1) /Rect [0 0 0 0] /P 3 0 R /V 6 0 R >>",
+        "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached "
+        "/ByteRange [0 10 20 30] /Contents <3082> >>",
+    };
+    struct mg_buf in, out;
+    struct rec r;
+    build_pdf(&in, objs, 6);
+    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_OK);
+    assert_true(has_action(&r, MG_A_SIGNATURE_REMOVED, "page 1 annotation /V"));
+    assert_true(has_action(&r, MG_A_SIGNATURE_REMOVED, "document /Perms"));
+    assert_int_equal(r.n, 2);
+    qpdf_data q = qpdf_init();
+    qpdf_silence_errors(q);
+    assert_int_equal(qpdf_read_memory(q, "out", (const char *)out.data, out.len, "") & QPDF_ERRORS, 0);
+    qpdf_oh root = qpdf_get_root(q);
+    qpdf_oh form = qpdf_oh_get_key(q, root, "/AcroForm");
+    assert_false(qpdf_oh_has_key(q, form, "/SigFlags"));
+    assert_int_equal(qpdf_oh_get_array_n_items(q, qpdf_oh_get_key(q, form, "/Fields")), 1);
+    qpdf_cleanup(&q);
+    mg_buf_free(&in);
+    mg_buf_free(&out);
+}
+
 static bool never(void *ctx)
 {
     (void)ctx;
@@ -635,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_not_actions_kept),
         cmocka_unit_test(test_extract),
+        cmocka_unit_test(test_signature_removed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
