@@ -28,7 +28,7 @@ struct walk {
     size_t found;
     size_t urls;                 /* links defanged or removed (one record at the end) */
     uint64_t max_objects;
-    GHashTable *seen;            /* (id << 16 | gen) of objects walked */
+    GHashTable *seen;            /* (id << 32 | gen) of objects walked */
     struct work *stack;          /* objects to walk, depth first */
     size_t n, cap;
     struct work *later;          /* back links (/Parent, /P), walked after the stack */
@@ -168,7 +168,7 @@ static void push_to(struct walk *w, bool later, int id, int gen, const char *lab
 {
     if (id <= 0 || gen < 0 || w->stop != MG_PDF_OK)
         return;
-    gint64 key = ((gint64)id << 16) | (gen & 0xffff);
+    gint64 key = ((gint64)id << 32) | (guint32)gen;
     if (g_hash_table_contains(w->seen, &key))
         return;
     struct work **list = later ? &w->later : &w->stack;
@@ -774,7 +774,7 @@ static void drain(struct walk *w)
 {
     while (w->n > 0 && w->stop == MG_PDF_OK) {
         struct work t = w->stack[--w->n];
-        gint64 key = ((gint64)t.id << 16) | (t.gen & 0xffff);
+        gint64 key = ((gint64)t.id << 32) | (guint32)t.gen;
         if (g_hash_table_contains(w->seen, &key))
             continue;
         if (g_hash_table_size(w->seen) >= w->max_objects) {
