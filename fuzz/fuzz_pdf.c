@@ -8,7 +8,7 @@
 #include "core/sink.h"
 #include "sanitizers/pdf/pdf_disarm.h"
 
-static void on_embedded(void *ctx, const char *name, const uint8_t *data, size_t len)
+static bool on_embedded(void *ctx, const char *name, const uint8_t *data, size_t len)
 {
     (void)ctx;
     (void)name;
@@ -17,6 +17,7 @@ static void on_embedded(void *ctx, const char *name, const uint8_t *data, size_t
     for (size_t i = 0; i < len; i++)
         x ^= data[i];
     (void)x;
+    return true;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -24,13 +24,12 @@ static bool pdf_time_ok(void *ctx)
     return mg_job_time_ok(c->job);
 }
 
-static void pdf_embedded(void *ctx, const char *name, const uint8_t *data, size_t len)
+static bool pdf_embedded(void *ctx, const char *name, const uint8_t *data, size_t len)
 {
     struct pdf_ctx *c = ctx;
     /* The bytes live in qpdf's or our buffer only during the call. */
     const uint8_t *kept = mg_job_keep(c->job, data, len);
-    if (kept != NULL || len == 0)
-        (void)mg_job_child(c->job, c->in, name, kept, len);
+    return kept != NULL && mg_job_child(c->job, c->in, name, kept, len) != NULL;
 }
 
 static bool pdf_read_opts(const struct mg_policy *p, struct mg_pdf_opts *o, char *err, size_t errlen)

@@ -27,8 +27,9 @@ struct mg_pdf_hooks {
     void (*action)(void *ctx, enum mg_action a, const char *detail);
     /* False once the job is out of time; NULL = no limit. */
     bool (*time_ok)(void *ctx);
-    /* Extract mode: one call per embedded file (decoded bytes, valid during the call). */
-    void (*embedded)(void *ctx, const char *name, const uint8_t *data, size_t len);
+    /* Extract mode: one call per embedded file (decoded bytes, valid during
+     * the call). True when the file was taken over (the report says so). */
+    bool (*embedded)(void *ctx, const char *name, const uint8_t *data, size_t len);
 };
 
 enum mg_pdf_status {

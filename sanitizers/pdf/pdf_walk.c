@@ -383,15 +383,13 @@ static void extract_file(struct walk *w, qpdf_oh fs, qpdf_oh ef, const char *lab
         if (cap > SIZE_MAX - 1)
             cap = SIZE_MAX - 1;
         if (raw != NULL && !flate && rawlen <= cap) {
-            w->hooks->embedded(w->hooks->ctx, name, raw, rawlen);
-            done = true;
+            done = w->hooks->embedded(w->hooks->ctx, name, raw, rawlen);
         } else if (raw != NULL && flate) {
             size_t outlen = 0;
             uint8_t *dec = mg_pdf_inflate(raw, rawlen, (size_t)cap, false, &outlen);
             if (dec != NULL) {
-                w->hooks->embedded(w->hooks->ctx, name, dec, outlen);
+                done = w->hooks->embedded(w->hooks->ctx, name, dec, outlen);
                 g_free(dec);
-                done = true;
             }
         }
         free(raw);

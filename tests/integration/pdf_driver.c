@@ -30,17 +30,19 @@ static void on_action(void *ctx, enum mg_action a, const char *detail)
            detail);
 }
 
-static void on_embedded(void *ctx, const char *name, const uint8_t *data, size_t len)
+static bool on_embedded(void *ctx, const char *name, const uint8_t *data, size_t len)
 {
     (void)ctx;
     (void)name;
     char *path = g_strdup_printf("%s/embedded-%u.bin", extract_dir, extracted++);
     GError *e = NULL;
-    if (!g_file_set_contents(path, (const char *)data, (gssize)len, &e)) {
+    bool ok = g_file_set_contents(path, (const char *)data, (gssize)len, &e);
+    if (!ok) {
         fprintf(stderr, "mg-pdf-disarm: %s\n", e->message);
         g_clear_error(&e);
     }
     g_free(path);
+    return ok;
 }
 
 int main(int argc, char **argv)

@@ -583,13 +583,14 @@ struct got {
     int calls;
 };
 
-static void on_embedded(void *ctx, const char *name, const uint8_t *data, size_t len)
+static bool on_embedded(void *ctx, const char *name, const uint8_t *data, size_t len)
 {
     struct got *g = ctx;
     g->calls++;
     snprintf(g->name, sizeof(g->name), "%s", name);
     g->len = len < sizeof(g->data) ? len : sizeof(g->data);
     memcpy(g->data, data, g->len);
+    return true;
 }
 
 static void test_extract(void **state)
