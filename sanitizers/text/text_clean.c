@@ -18,6 +18,8 @@ static bool strip_cp(uint32_t cp)
 size_t mg_text_strip_controls(const uint8_t *p, size_t len, struct mg_buf *out)
 {
     size_t n = 0, run = 0, i = 0;
+    if (len == 0)
+        return 0;                   /* p may be NULL (an empty buffer) */
     while (i < len) {
         uint32_t cp;
         size_t k = mg_utf8_decode(p + i, len - i, &cp);

@@ -171,6 +171,11 @@ bool mg_charset_to_utf8(const char *label, const uint8_t *p, size_t len,
                         struct mg_buf *out, struct mg_decode_result *res)
 {
     memset(res, 0, sizeof *res);
+    if (len == 0) {                 /* p may be NULL */
+        res->charset = label != NULL && *label != '\0' ? mg_charset_from_label(label)
+                                                      : MG_CS_ASCII;
+        return !mg_buf_failed(out);
+    }
     struct mg_dec d = { .out = out, .res = res, .g3 = NULL };
     enum mg_charset cs = mg_charset_from_label(label);
     if (cs == MG_CS_OTHER) {

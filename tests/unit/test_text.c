@@ -50,8 +50,12 @@ static void test_urls_defang_ascii(void **state)
     DEFANG("<http://a.b/>, 'http://c.d'", "<hxxp://a[.]b/>, 'hxxp://c[.]d'", 2);
     DEFANG("(http://a.b/c)", "(hxxp://a[.]b/c)", 1);
     DEFANG("http://user@10.0.0.1/", "hxxp://user@10[.]0[.]0[.]1/", 1);
-    /* not links */
-    DEFANG("xhttp://a.b http:// https:/a.b mailto:a@b.c", "xhttp://a.b http:// https:/a.b mailto:a@b.c", 0);
+    /* a scheme inside a word or with no host is still defanged; these are not links */
+    DEFANG("xhttp://a.b http:// https:/a.b mailto:a@b.c", "xhxxp://a[.]b hxxp:// https:/a.b mailto:a@b.c", 2);
+    /* backslashes, and links inside links */
+    DEFANG("http:\\\\evil.com\\x", "hxxp://evil[.]com\\x", 1);
+    DEFANG("http://a.b/r?u=https://evil.c/&v=ftp://f.g", "hxxp://a[.]b/r?u=hxxps://evil[.]c/&v=fxp://f[.]g", 3);
+    DEFANG("ftp://ftp://x.y", "fxp://fxp://x[.]y", 2);
     /* already defanged text stays as it is */
     DEFANG("hxxp://a[.]b", "hxxp://a[.]b", 0);
 }
@@ -81,6 +85,7 @@ static void test_urls_remove(void **state)
     REMOVE("a http://x.y/z?q=1 b https://p.q", "a [X] b [X]", 2);
     REMOVE("ｈｔｔｐ：／／ｘ．ｙ／ｚです", "[X]です", 1);
     REMOVE("no links here", "no links here", 0);
+    REMOVE("go http:///evil.example/x now", "go [X] now", 1);
     size_t c = 99;
     char *s = rewrite(MG_URLS_KEEP, "http://a.b", &c);
     assert_string_equal(s, "http://a.b");
