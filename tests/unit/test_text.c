@@ -93,6 +93,27 @@ static void test_urls_remove(void **state)
     free(s);
 }
 
+/* 200 000 links nested in one path: a quadratic rewrite would not finish
+ * within the test timeout. */
+static void test_urls_nested_linear(void **state)
+{
+    (void)state;
+    const char *unit = "http://a/";
+    size_t n = 200000, ul = strlen(unit);
+    char *in = malloc(n * ul + 1);
+    assert_non_null(in);
+    for (size_t i = 0; i < n; i++)
+        memcpy(in + i * ul, unit, ul);
+    in[n * ul] = '\0';
+    for (int m = MG_URLS_DEFANG; m <= MG_URLS_REMOVE; m++) {
+        size_t c = 0;
+        char *s = rewrite((enum mg_urls_mode)m, in, &c);
+        assert_int_equal(c, m == MG_URLS_DEFANG ? n : 1);
+        free(s);
+    }
+    free(in);
+}
+
 static void test_urls_find_span(void **state)
 {
     (void)state;
@@ -238,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_urls_defang_japanese),
         cmocka_unit_test(test_urls_remove),
         cmocka_unit_test(test_urls_find_span),
+        cmocka_unit_test(test_urls_nested_linear),
         cmocka_unit_test(test_strip_controls),
         cmocka_unit_test(test_clean_utf8_unchanged),
         cmocka_unit_test(test_clean_converts_and_strips),
