@@ -227,6 +227,9 @@ static void test_detect(void **state)
     assert_int_equal(mg_charset_detect((const uint8_t *)utf8, strlen(utf8)), MG_CS_UTF8);
     assert_int_equal(mg_charset_detect((const uint8_t *)sjis, strlen(sjis)), MG_CS_CP932);
     assert_int_equal(mg_charset_detect((const uint8_t *)euc, strlen(euc)), MG_CS_EUCJP);
+    /* UTF-8 with one bad byte is UTF-8 with an error, not CP932 */
+    const char *almost = "テキスト \xFF です";
+    assert_int_equal(mg_charset_detect((const uint8_t *)almost, strlen(almost)), MG_CS_UTF8);
     struct mg_buf b;
     struct mg_decode_result r;
     assert_string_equal(dec(&b, NULL, sjis, strlen(sjis), &r), "こんにちは、世界");
