@@ -246,7 +246,9 @@ static enum mg_ar_status hook_member(void *ctx, const struct mg_ar_member *m)
     }
     if (flags & MG_ARN_LEGACY)
         c->legacy_names++;
-    if (flags & MG_ARN_DANGEROUS) {
+    /* Directory entries are not written (their files' paths imply them), so
+     * their names ("." of an ISO image ...) need no report. */
+    if ((flags & MG_ARN_DANGEROUS) && m->kind != MG_AR_DIR) {
         char why[256];
         mg_arname_flags_text(flags & MG_ARN_DANGEROUS, why, sizeof(why));
         mg_item_actionf(c->in, MG_A_NAME_CHANGED, "%s -> %s (%s)", display, clean, why);
@@ -335,6 +337,7 @@ static enum mg_verdict archive_run(struct mg_job *job, struct mg_item *in, struc
         .max_members = c.conf.max_members,
         .max_ratio = c.conf.max_ratio,
         .ratio_floor = c.conf.ratio_floor,
+        .lha_charset = c.conf.lha_charset,
     };
     struct mg_ar_hooks hooks = {
         .ctx = &c, .time_ok = hook_time_ok, .charge = hook_charge,
@@ -364,8 +367,8 @@ static enum mg_verdict archive_run(struct mg_job *job, struct mg_item *in, struc
             if (c.legacy_names > 0)
                 mg_item_actionf(in, MG_A_CONVERTED_TO_UTF8, "%s (%zu file names)",
                                 c.conf.legacy_charset, c.legacy_names);
-            mg_item_actionf(in, MG_A_ARCHIVE_REBUILT, "%zu files written from %zu entries%s%s", (size_t)c.outs->len,
-                            info.members, info.format[0] ? ", from " : "", info.format);
+            mg_item_actionf(in, MG_A_ARCHIVE_REBUILT, "entries read: %zu, files written: %zu, format: %s",
+                            info.members, (size_t)c.outs->len, info.format[0] ? info.format : "?");
         }
     }
     for (guint i = 0; i < c.outs->len; i++)

@@ -19,7 +19,10 @@ bool mg_archive_conf_load(const struct mg_policy *pol, struct mg_archive_conf *c
     c->legacy_charset = mg_config_get_string(pol->kf, "archive", "legacy-charset", err);
     if (c->legacy_charset == NULL)
         return false;
-    if (mg_charset_from_label(c->legacy_charset) == MG_CS_UNKNOWN) {
+    enum mg_charset cs = mg_charset_from_label(c->legacy_charset);
+    /* Our families by their iconv names (JAPANESE.md); others as labelled. */
+    c->lha_charset = cs == MG_CS_CP932 ? "CP932" : cs == MG_CS_EUCJP ? "EUC-JP-MS" : c->legacy_charset;
+    if (cs == MG_CS_UNKNOWN || strchr(c->legacy_charset, ',') != NULL) {
         g_set_error(err, MG_CONFIG_ERROR, 0, "[archive] legacy-charset: unknown charset \"%s\"",
                     c->legacy_charset);
         mg_archive_conf_clear(c);

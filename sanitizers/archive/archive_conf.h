@@ -15,6 +15,7 @@ struct mg_archive_conf {
     uint64_t max_ratio;        /* resolved: [limits] max-ratio when the key is 0 */
     uint64_t ratio_floor;
     char *legacy_charset;      /* g_free'd by mg_archive_conf_clear */
+    const char *lha_charset;   /* iconv name for libarchive's LHA reader */
 };
 
 bool mg_archive_conf_load(const struct mg_policy *pol, struct mg_archive_conf *c, GError **err);

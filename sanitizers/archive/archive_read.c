@@ -7,7 +7,15 @@
  * uses no conversion by default for those on POSIX systems
  * (archive_string_default_conversion_for_read returns NULL), and we set no
  * "hdrcharset" option on purpose so that glibc's iconv never decodes them
- * (see ../shared/JAPANESE.md). archive_names.c then tells the two apart. */
+ * (see ../shared/JAPANESE.md). archive_names.c then tells the two apart.
+ *
+ * LHA is the exception: its paths use '\\' (0x5C) as separator, which is
+ * also a CP932 trail byte ("表" is 95 5C), so libarchive converts LHA names
+ * to Unicode before splitting them, and with no charset given that
+ * conversion fails for every non-ASCII name (libarchive 3.6.2 returns
+ * ARCHIVE_FATAL without a message). For LHA we therefore set
+ * "lha:hdrcharset" to the legacy charset and let libarchive decode through
+ * iconv; glibc's CP932 is the Microsoft table (JAPANESE.md). */
 #include "sanitizers/archive/archive_read.h"
 
 #include <archive.h>
@@ -71,13 +79,19 @@ static bool enable_formats(struct archive *a)
 
 /* NULL when libarchive cannot be set up; *rc is archive_read_open_memory's
  * result, which already includes choosing the format. */
-static struct archive *open_archive(const uint8_t *data, size_t len, bool raw, int *rc)
+static struct archive *open_archive(const uint8_t *data, size_t len, bool raw,
+                                    const char *lha_charset, int *rc)
 {
     struct archive *a = archive_read_new();
     if (a == NULL)
         return NULL;
     bool ok = enable_filters(a) &&
               (raw ? archive_read_support_format_raw(a) == ARCHIVE_OK : enable_formats(a));
+    if (ok && !raw && lha_charset != NULL) {
+        char opt[64];
+        int n = snprintf(opt, sizeof(opt), "lha:hdrcharset=%s", lha_charset);
+        ok = n > 0 && (size_t)n < sizeof(opt) && archive_read_set_options(a, opt) == ARCHIVE_OK;
+    }
     if (!ok) {
         archive_read_free(a);
         return NULL;
@@ -302,7 +316,7 @@ static enum mg_ar_status run_pass(struct reader *r, const uint8_t *data, size_t 
     int rc = ARCHIVE_FATAL;
     r->raw = raw;
     *unrecognized = false;
-    r->a = open_archive(data, len, raw, &rc);
+    r->a = open_archive(data, len, raw, r->lim->lha_charset, &rc);
     if (r->a == NULL)
         return set(r->info, MG_AR_RESOURCES, "%s%.0llu", "cannot set up libarchive", 0);
     enum mg_ar_status st;

@@ -33,6 +33,9 @@ struct mg_ar_limits {
     uint64_t max_members;  /* entries of any kind */
     uint64_t max_ratio;    /* expanded bytes / archive bytes; 0 = no ratio check */
     uint64_t ratio_floor;  /* ratio checks only above this many expanded bytes */
+    /* Not a limit: the iconv name of the legacy charset for LHA names
+     * ("CP932"), or NULL for libarchive's default (see archive_read.c). */
+    const char *lha_charset;
 };
 
 enum mg_ar_kind { MG_AR_FILE, MG_AR_DIR, MG_AR_SYMLINK, MG_AR_HARDLINK, MG_AR_SPECIAL };
