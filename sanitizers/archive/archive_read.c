@@ -284,8 +284,11 @@ static enum mg_ar_status read_all(struct reader *r, bool *unrecognized)
             return set(r->info, MG_AR_LIMIT_TIME, "%s%llu", "time limit at member ",
                        (unsigned long long)r->info->members);
         int rc = archive_read_next_header(r->a, &e);
-        if (rc == ARCHIVE_EOF)
+        if (rc == ARCHIVE_EOF) {
+            if (r->info->members == 0)
+                note_format(r);
             return MG_AR_OK;
+        }
         if (r->info->members == 0)
             note_format(r);
         /* WARN is a conversion or similar note on a usable header; RETRY
@@ -354,9 +357,16 @@ enum mg_ar_status mg_ar_read(const uint8_t *data, size_t len, const struct mg_ar
             return st;
     }
 
-    locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-    if (utf8 == (locale_t)0)
+    /* Only LC_CTYPE changes: the member callback runs the engine, whose
+     * notices need the caller's LC_MESSAGES for gettext. */
+    locale_t base = duplocale(uselocale((locale_t)0));
+    if (base == (locale_t)0)
+        return set(info, MG_AR_RESOURCES, "%s%.0llu", "cannot copy the locale", 0);
+    locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", base);
+    if (utf8 == (locale_t)0) {
+        freelocale(base);
         return set(info, MG_AR_INTERNAL, "%s%.0llu", "the C.UTF-8 locale is missing", 0);
+    }
     locale_t old = uselocale(utf8);
     r.chunk = malloc(CHUNK);
     enum mg_ar_status st;
@@ -366,8 +376,14 @@ enum mg_ar_status mg_ar_read(const uint8_t *data, size_t len, const struct mg_ar
         bool unrecognized = false;
         st = run_pass(&r, data, len, false, &unrecognized);
         /* A compressed stream whose content is no archive: a plain .gz,
-         * .bz2, .xz or .zst file, read as one member. */
-        if (st == MG_AR_MALFORMED && unrecognized && info->members == 0 && info->filter[0] != '\0') {
+         * .bz2, .xz or .zst file, read as one member. Also when the tar
+         * reader took it for an empty tar: a stream that starts with 512
+         * zero bytes is a tar end marker to libarchive, and everything after
+         * it would be dropped without a word. */
+        bool empty_tar = st == MG_AR_OK && info->members == 0 &&
+                         strstr(info->format, "tar") != NULL;
+        if (((st == MG_AR_MALFORMED && unrecognized) || empty_tar) && info->members == 0 &&
+            info->filter[0] != '\0') {
             char filter[sizeof(info->filter)];
             memcpy(filter, info->filter, sizeof(filter));
             memset(info, 0, sizeof(*info));
