@@ -42,6 +42,7 @@ struct run_ctx {
     struct mg_arname_set *names;
     GArray *outs;              /* struct out_entry */
     size_t legacy_names;
+    uint64_t inflated;         /* bytes read from this archive so far */
     /* Set when a member stopped the reading: */
     enum mg_verdict stop_verdict;
     enum mg_reason stop_reason;
@@ -54,10 +55,17 @@ static bool hook_time_ok(void *ctx)
     return mg_job_time_ok(c->job);
 }
 
+/* mg_job_child charges each member's bytes to the job's total; charging
+ * them here as well while inflating would count every member twice. So the
+ * reader stops early against the job's whole budget for this archive alone,
+ * and the exact accounting stays with mg_job_child (which blocks the member,
+ * and with it the archive, once the job's total is passed). */
 static bool hook_charge(void *ctx, uint64_t n)
 {
     struct run_ctx *c = ctx;
-    return mg_job_charge(c->job, n);
+    uint64_t max = mg_job_policy(c->job)->limits.max_total_size;
+    c->inflated = n > UINT64_MAX - c->inflated ? UINT64_MAX : c->inflated + n;
+    return max == 0 || c->inflated <= max;
 }
 
 static struct mg_spool *hook_spool(void *ctx)

@@ -55,7 +55,8 @@ struct mg_ar_hooks {
     void *ctx;
     /* Called between chunks; false stops with MG_AR_LIMIT_TIME. */
     bool (*time_ok)(void *ctx);
-    /* Charges n expanded bytes to the job; false stops with MG_AR_LIMIT_SIZE. */
+    /* Counts n expanded bytes against the job's budget; false stops with
+     * MG_AR_LIMIT_SIZE. */
     bool (*charge)(void *ctx, uint64_t n);
     /* Storage for one member's bytes (NULL: MG_AR_RESOURCES). */
     struct mg_spool *(*spool)(void *ctx);
