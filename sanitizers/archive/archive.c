@@ -221,7 +221,16 @@ static enum mg_ar_status member_link(struct run_ctx *c, const struct mg_ar_membe
     struct mg_buf text;
     mg_buf_init(&text);
     mg_buf_set_limit(&text, 4096);
-    mg_buf_printf(&text, mg_job_gettext(c->job, msg_link), display);
+    /* The translation is not trusted as a format: only its first %s is filled. */
+    const char *fmt = mg_job_gettext(c->job, msg_link);
+    const char *arg = strstr(fmt, "%s");
+    if (arg != NULL) {
+        mg_buf_append(&text, fmt, (size_t)(arg - fmt));
+        mg_buf_puts(&text, display);
+        mg_buf_puts(&text, arg + 2);
+    } else {
+        mg_buf_puts(&text, fmt);
+    }
     mg_buf_putc(&text, '\n');
     bool ok = add_notice(c, clean, &text, m->mtime);
     mg_buf_free(&text);
