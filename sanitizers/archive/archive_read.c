@@ -80,7 +80,7 @@ static bool enable_formats(struct archive *a)
 /* NULL when libarchive cannot be set up; *rc is archive_read_open_memory's
  * result, which already includes choosing the format. */
 static struct archive *open_archive(const uint8_t *data, size_t len, bool raw,
-                                    const char *lha_charset, int *rc)
+                                    const char *lha_charset, const char *passphrase, int *rc)
 {
     struct archive *a = archive_read_new();
     if (a == NULL)
@@ -92,6 +92,8 @@ static struct archive *open_archive(const uint8_t *data, size_t len, bool raw,
         int n = snprintf(opt, sizeof(opt), "lha:hdrcharset=%s", lha_charset);
         ok = n > 0 && (size_t)n < sizeof(opt) && archive_read_set_options(a, opt) == ARCHIVE_OK;
     }
+    if (ok && passphrase != NULL)
+        ok = archive_read_add_passphrase(a, passphrase) == ARCHIVE_OK;
     if (!ok) {
         archive_read_free(a);
         return NULL;
@@ -304,7 +306,8 @@ static enum mg_ar_status read_all(struct reader *r, bool *unrecognized)
         if (r->lim->max_members != 0 && r->info->members > r->lim->max_members)
             return set(r->info, MG_AR_LIMIT_COUNT, "%s%llu members", "more than ",
                        (unsigned long long)r->lim->max_members);
-        if (archive_entry_is_encrypted(e) || archive_read_has_encrypted_entries(r->a) > 0)
+        if (r->lim->passphrase == NULL &&
+            (archive_entry_is_encrypted(e) || archive_read_has_encrypted_entries(r->a) > 0))
             return set(r->info, MG_AR_ENCRYPTED, "%s%llu", "encrypted member ",
                        (unsigned long long)r->info->members);
         enum mg_ar_status st = one_entry(r, e);
@@ -319,7 +322,7 @@ static enum mg_ar_status run_pass(struct reader *r, const uint8_t *data, size_t 
     int rc = ARCHIVE_FATAL;
     r->raw = raw;
     *unrecognized = false;
-    r->a = open_archive(data, len, raw, r->lim->lha_charset, &rc);
+    r->a = open_archive(data, len, raw, r->lim->lha_charset, r->lim->passphrase, &rc);
     if (r->a == NULL)
         return set(r->info, MG_AR_RESOURCES, "%s%.0llu", "cannot set up libarchive", 0);
     enum mg_ar_status st;

@@ -36,6 +36,10 @@ struct mg_ar_limits {
     /* Not a limit: the iconv name of the legacy charset for LHA names
      * ("CP932"), or NULL for libarchive's default (see archive_read.c). */
     const char *lha_charset;
+    /* Not a limit either: a passphrase for `mugai quarantine unlock`. NULL
+     * (always, for normal traffic) refuses any encryption; set, encrypted
+     * entries are decrypted and everything else stays the same. */
+    const char *passphrase;
 };
 
 enum mg_ar_kind { MG_AR_FILE, MG_AR_DIR, MG_AR_SYMLINK, MG_AR_HARDLINK, MG_AR_SPECIAL };

@@ -138,7 +138,9 @@ enum mg_ar_status mg_zipcheck(const uint8_t *data, size_t len, const struct mg_a
             }
             x += 4 + sz;
         }
-        if (flags & 0x0041) { /* bit 0: encrypted, bit 6: strong encryption */
+        /* bit 0: encrypted, bit 6: strong encryption; allowed only when
+         * an administrator gave the password (quarantine unlock). */
+        if ((flags & 0x0041) && lim->passphrase == NULL) {
             st = fail(MG_AR_ENCRYPTED, detail, detlen, "zip member %llu is encrypted",
                       (unsigned long long)i);
             break;

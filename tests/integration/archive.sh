@@ -2,7 +2,8 @@
 # Archives end to end: generates the fixtures (tests/fixtures/gen_archive.py),
 # runs `mugai sanitize` over them and checks every output member by member
 # (names, contents, notices) and every blocked archive's reason, in English
-# and, for the PPAP notice, in Japanese. Exit 77 only when a tool that makes
+# and, for the PPAP notice, in Japanese; then `mugai quarantine unlock` on a
+# PPAP zip with the right and a wrong password. Exit 77 only when a tool that makes
 # some fixtures (7z, zip, gcab, genisoimage) is missing on a dev box; the
 # other fixtures are still checked first.
 set -euo pipefail
@@ -17,6 +18,30 @@ MUGAI_LANG=en "$MUGAI" sanitize -q -o "$work/out" -r "$work/report.json" "$work"
     2>"$work/stderr" || [ $? -eq 1 ] || { cat "$work/stderr"; exit 1; }
 MUGAI_LANG=ja "$MUGAI" sanitize -q -o "$work/out-ja" "$work/fx/ppap.zip" "$work/fx/old.lzh" \
     2>>"$work/stderr" || [ $? -eq 1 ] || { cat "$work/stderr"; exit 1; }
+
+# quarantine unlock: a PPAP zip laid out as the quarantine stores it
+# (engine/quarantine.c: DIR/JOB_ID/original + record.json).
+qid=20240401T093000Z-0123456789ab
+mkdir -p "$work/q/$qid"
+cp "$work/fx/ppap.zip" "$work/q/$qid/original"
+echo '{"meta":null,"report":{"root":{"path":"ppap.zip","name":"ppap.zip"}}}' > "$work/q/$qid/record.json"
+printf '[general]\nquarantine-dir = %s\nlog-level = debug\n' "$work/q" > "$work/q.conf"
+printf 'himitsu\n' > "$work/pw-good"
+printf 'not-it\n' > "$work/pw-bad"
+MUGAI_LANG=en "$MUGAI" quarantine unlock -c "$work/q.conf" -o "$work/out-unlock" \
+    --password-file "$work/pw-good" "$qid" >"$work/unlock.out" 2>"$work/unlock.err" \
+    || { echo "unlock failed"; cat "$work/unlock.err"; exit 1; }
+rc=0
+MUGAI_LANG=en "$MUGAI" quarantine unlock -c "$work/q.conf" -o "$work/out-unlock-bad" \
+    --password-file "$work/pw-bad" "$qid" >>"$work/unlock.out" 2>>"$work/unlock.err" || rc=$?
+[ "$rc" -eq 1 ] || { echo "wrong password: exit $rc, expected 1"; exit 1; }
+[ ! -e "$work/out-unlock-bad" ] || { echo "wrong password wrote output"; exit 1; }
+rc=0
+"$MUGAI" quarantine unlock -c "$work/q.conf" --password-file "$work/pw-good" ../etc >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || { echo "a path as job id: exit $rc, expected 2"; exit 1; }
+if grep -q -e himitsu -e not-it "$work/unlock.out" "$work/unlock.err"; then
+    echo "the password appeared in the output or the log"; exit 1
+fi
 
 exec python3 - "$work" <<'PY'
 import io, json, os, sys, zipfile
@@ -230,6 +255,12 @@ def ja(rep):
     if "tool.exe" not in text or "削除" not in text:
         fail("old.lzh: Japanese member notice: %r" % text)
 check("ppap.zip", ja)
+
+def unlocked(rep):
+    z = zip_of(os.path.join(work, "out-unlock", "ppap.zip"))
+    expect_names(z, ["plain.txt"], "unlocked ppap.zip")
+    expect_member(z, "plain.txt", b"nothing secret\n", "unlocked ppap.zip")
+check("ppap.zip", unlocked)
 
 if failures:
     print("%d failure(s)" % len(failures))

@@ -17,8 +17,10 @@
 #include "core/buf.h"
 #include "core/sink.h"
 #include "core/spool.h"
+#include "engine/policy.h"
 #include "sanitizers/archive/archive_names.h"
 #include "sanitizers/archive/archive_read.h"
+#include "sanitizers/archive/archive_unlock.h"
 #include "sanitizers/archive/archive_write.h"
 #include "sanitizers/archive/archive_zipcheck.h"
 
@@ -514,6 +516,50 @@ static void test_read_malformed(void **state)
     assert_true(info.detail[0] != '\0');
 }
 
+/* The quarantine unlock path: the passphrase opens the zip, a wrong one does not. */
+static void test_read_with_passphrase(void **state)
+{
+    (void)state;
+    const struct ent ents[] = {{"見積.txt", AE_IFREG, "100 yen", 0}, {"b.txt", AE_IFREG, "bee", 0}};
+    struct blob b = build("zip", NULL, "zip:encryption=zipcrypt", ents, 2);
+    struct mg_ar_limits lim = default_lim;
+    struct seen s = {.time_budget = -1};
+    struct mg_ar_info info;
+    lim.passphrase = "himitsu";
+    assert_int_equal(read_blob(&b, &lim, &s, &info), MG_AR_OK);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.lens[0], 7);
+    memset(&s, 0, sizeof(s));
+    s.time_budget = -1;
+    lim.passphrase = "wrong";
+    assert_int_equal(read_blob(&b, &lim, &s, &info), MG_AR_ENCRYPTED);
+    assert_int_equal(s.n, 0);
+
+    /* mg_archive_decrypt turns it into a plain tar with the same entries. */
+    GError *err = NULL;
+    struct mg_policy *pol = mg_policy_load(NULL, &err);
+    assert_non_null(pol);
+    struct mg_buf tar;
+    mg_buf_init(&tar);
+    char detail[200];
+    assert_int_equal(mg_archive_decrypt(pol, b.data, b.len, "himitsu", &tar, detail, sizeof(detail)),
+                     MG_AR_OK);
+    struct blob t = {.data = tar.data, .len = tar.len};
+    memset(&s, 0, sizeof(s));
+    s.time_budget = -1;
+    assert_int_equal(read_blob(&t, &default_lim, &s, &info), MG_AR_OK);
+    assert_non_null(strstr(info.format, "tar"));
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.names[0], "見積.txt");
+    assert_int_equal(s.lens[0], 7);
+    mg_buf_reset(&tar);
+    assert_int_equal(mg_archive_decrypt(pol, b.data, b.len, "nope", &tar, detail, sizeof(detail)),
+                     MG_AR_ENCRYPTED);
+    mg_buf_free(&tar);
+    mg_policy_free(pol);
+    free(b.data);
+}
+
 /* ---- zip central directory check on hand-made zips ---- */
 
 static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
@@ -638,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_read_bombs),
         cmocka_unit_test(test_read_limits_count_time_total),
         cmocka_unit_test(test_read_malformed),
+        cmocka_unit_test(test_read_with_passphrase),
         cmocka_unit_test(test_zipcheck),
         cmocka_unit_test(test_write_roundtrip_utf8_flag),
     };
