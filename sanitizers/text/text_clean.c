@@ -18,6 +18,8 @@ static bool strip_cp(uint32_t cp)
 size_t mg_text_strip_controls(const uint8_t *p, size_t len, struct mg_buf *out)
 {
     size_t n = 0, run = 0, i = 0;
+    if (len == 0)
+        return 0;                   /* p may be NULL (an empty buffer) */
     while (i < len) {
         uint32_t cp;
         size_t k = mg_utf8_decode(p + i, len - i, &cp);
@@ -36,6 +38,19 @@ size_t mg_text_strip_controls(const uint8_t *p, size_t len, struct mg_buf *out)
     return n;
 }
 
+/* The family name, or for iconv the label (or "UTF-16" when a BOM chose it). */
+static const char *charset_name(const char *label, const uint8_t *p, size_t len,
+                                enum mg_charset cs)
+{
+    if (cs != MG_CS_OTHER)
+        return mg_charset_name(cs);
+    if (mg_charset_from_label(label) == MG_CS_OTHER)
+        return label;
+    if (len >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)))
+        return "UTF-16";
+    return mg_charset_name(cs);
+}
+
 bool mg_text_clean(const char *label, const uint8_t *p, size_t len,
                    const struct mg_text_opts *o, struct mg_buf *out,
                    struct mg_text_stats *st)
@@ -49,8 +64,10 @@ bool mg_text_clean(const char *label, const uint8_t *p, size_t len,
     mg_buf_set_limit(&stripped, limit);
     bool ok = false;
 
+    st->charset = "unknown";
     if (!mg_charset_to_utf8(label, p, len, &dec, &st->dec))
         goto done;
+    st->charset = charset_name(label, p, len, st->dec.charset);
     const uint8_t *d = dec.data;
     size_t dlen = dec.len;
     if (dlen >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0) {
@@ -59,8 +76,9 @@ bool mg_text_clean(const char *label, const uint8_t *p, size_t len,
         dlen -= 3;
     }
     st->controls = mg_text_strip_controls(d, dlen, &stripped);
-    if (mg_buf_failed(&stripped))
+    if (mg_buf_failed(&stripped) || mg_buf_failed(&dec))
         goto done;
+    mg_buf_free(&dec);              /* at most two copies alive at a time */
     size_t before = out->len;
     if (!mg_urls_rewrite(stripped.data, stripped.len, o->urls, o->url_removed, out, &st->urls))
         goto done;
@@ -70,6 +88,7 @@ bool mg_text_clean(const char *label, const uint8_t *p, size_t len,
 done:
     st->over_limit = limit != 0 && (mg_buf_failed(&dec) || mg_buf_failed(&stripped) ||
                                     mg_buf_failed(out));
+    /* mg_buf_free resets dec, so a freed buffer does not read as failed. */
     mg_buf_free(&dec);
     mg_buf_free(&stripped);
     return ok && !st->over_limit;

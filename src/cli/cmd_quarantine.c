@@ -1,202 +1,223 @@
-/* mugai quarantine unlock: an administrator who learned the password of a
- * quarantined password-protected archive (PPAP) decrypts it and gets the
- * sanitized result. The archive is decrypted into a plain tar under the
- * usual limits (sanitizers/archive/archive_unlock.h) and that tar runs
- * through the engine as a new job, so every member is checked as if the
- * archive had arrived without a password. The password is read from a file
- * (never from the command line, where `ps` would show it) and never logged. */
+/* mugai quarantine: list, show, release and purge quarantined originals. */
 #include <errno.h>
 #include <getopt.h>
-#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
+#include "cli/quarantine_unlock.h"
+#include "core/config.h"
+#include "core/json.h"
 #include "core/log.h"
-#include "engine/audit.h"
-#include "engine/report.h"
-#include "sanitizers/archive/archive_unlock.h"
+#include "engine/quarantine.h"
 
 static const char help[] = N_(
-    "Usage: mugai quarantine unlock [OPTIONS] --password-file FILE JOB_ID\n"
+    "Usage: mugai quarantine [-c CONFIG] COMMAND [ARGS]\n"
     "\n"
-    "Decrypts the password-protected archive that job JOB_ID put in quarantine\n"
-    "(quarantine-dir/JOB_ID/original), with the password in the first line of\n"
-    "FILE, and sanitizes it as a new job: the result is a zip of the checked\n"
-    "members, written to OUTDIR under the archive's original name. The\n"
-    "password is never shown or logged.\n"
+    "Originals of every job in which something was removed or blocked are\n"
+    "kept in the quarantine folder ([general] quarantine-dir) under the job\n"
+    "id that the notice, the X-Mugai-Report header and the audit log name.\n"
     "\n"
-    "Options:\n"
-    "  -p, --password-file FILE  the password (first line; keep the file private)\n"
-    "  -o, --output DIR          where to write (default: the current folder)\n"
-    "  -n, --name NAME           name of the archive (default: from the record)\n"
-    "  -c, --config FILE         configuration (default /etc/mugai/mugai.conf if\n"
-    "                            present, else the built-in defaults)\n"
-    "  -h, --help                this text\n"
+    "Commands:\n"
+    "  list [--since YYYY-MM-DD] [--json]\n"
+    "                     the records, oldest first: job id, time, verdict,\n"
+    "                     reason, size and name\n"
+    "  show ID            the record and the job's JSON report\n"
+    "  release ID -o FILE write the ORIGINAL (unsanitized) to FILE; the release\n"
+    "                     is logged with the operator's user name\n"
+    "  purge [--older-than DAYS]\n"
+    "                     remove records older than DAYS (default: [quarantine]\n"
+    "                     retention) and the originals no record uses\n"
+    "  unlock ID --password-file FILE [-o DIR] [-n NAME]\n"
+    "                     decrypt a password-protected archive (PPAP zip) with\n"
+    "                     the password in the first line of FILE and write it\n"
+    "                     SANITIZED to DIR (default: the current folder); the\n"
+    "                     password is never shown or logged\n"
     "\n"
-    "Exit status: 0 unlocked and sanitized, 1 wrong password or the archive\n"
-    "was blocked, 2 usage error or failure.\n");
+    "Exit status: 0 done, 1 no such record (or wrong password, or the\n"
+    "unlocked archive was blocked), 2 usage or error.\n");
 
-/* Job ids are made by mg_job_new (time + random); anything else could
- * name a path outside the quarantine. */
-static bool valid_job_id(const char *id)
+static void print_time(time_t t, char *buf, size_t len)
 {
-    size_t n = strlen(id);
-    if (n == 0 || n > 64 || id[0] == '.')
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (!g_ascii_isalnum(id[i]) && id[i] != '-' && id[i] != '_' && id[i] != '.')
-            return false;
-    }
-    return strstr(id, "..") == NULL;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-/* The original's name from record.json ("root": {"path": ..., "name": "x"}),
- * when it is a plain JSON string without escapes; NULL otherwise. */
-static char *name_from_record(const char *dir)
+static int cmd_list(const struct mg_policy *pol, int argc, char **argv)
 {
-    char *path = g_build_filename(dir, "record.json", NULL);
-    size_t len = 0;
-    char *rec = (char *)mg_cli_read_file(path, 16u << 20, &len);
-    g_free(path);
-    if (rec == NULL)
-        return NULL;
-    char *r = NULL;
-    char *end = rec + len;
-    char *root = g_strstr_len(rec, (gssize)len, "\"root\":");
-    char *key = root ? g_strstr_len(root, end - root, "\"name\":\"") : NULL;
-    if (key != NULL) {
-        char *s = key + 8;
-        char *q = memchr(s, '"', (size_t)(end - s));
-        if (q != NULL && q > s && memchr(s, '\\', (size_t)(q - s)) == NULL &&
-            memchr(s, '/', (size_t)(q - s)) == NULL)
-            r = g_strndup(s, (gsize)(q - s));
+    static const struct option opts[] = {
+        { "since", required_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' }, { 0 },
+    };
+    time_t since = 0;
+    bool json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "s:j", opts, NULL)) != -1) {
+        if (c == 's') {
+            struct tm tm = { 0 };
+            const char *end = strptime(optarg, "%Y-%m-%d", &tm);
+            if (end == NULL || *end != '\0') {
+                mg_cli_error(_("--since wants a date such as 2026-04-01, not \"%s\""), optarg);
+                return MG_EXIT_USAGE;
+            }
+            tm.tm_isdst = -1;
+            since = mktime(&tm);
+        } else if (c == 'j') {
+            json = true;
+        } else {
+            return MG_EXIT_USAGE;
+        }
     }
-    free(rec);
-    if (r != NULL && (!g_utf8_validate(r, -1, NULL) || strcmp(r, "..") == 0 || strcmp(r, ".") == 0)) {
-        g_free(r);
-        r = NULL;
+    GError *err = NULL;
+    GPtrArray *all = mg_quarantine_list(pol, since, &err);
+    if (all == NULL) {
+        mg_cli_error("%s", err->message);
+        g_clear_error(&err);
+        return MG_EXIT_ERROR;
     }
-    return r;
+    struct mg_buf out;
+    mg_buf_init(&out);
+    struct mg_json j;
+    mg_json_init(&j, &out);
+    if (json)
+        mg_json_arr_begin(&j, NULL);
+    for (guint i = 0; i < all->len; i++) {
+        const struct mg_qrecord *r = all->pdata[i];
+        char ts[32];
+        print_time(r->time, ts, sizeof(ts));
+        if (json) {
+            mg_json_obj_begin(&j, NULL);
+            mg_json_str(&j, "id", r->id);
+            mg_json_int(&j, "time", (int64_t)r->time);
+            mg_json_str(&j, "sha256", r->sha256);
+            mg_json_uint(&j, "size", r->size);
+            mg_json_str(&j, "verdict", r->verdict);
+            mg_json_str(&j, "reason", r->reason);
+            mg_json_str(&j, "name", r->name);
+            mg_json_obj_end(&j);
+        } else {
+            mg_buf_printf(&out, "%s  %s  %-9s %-14s %10llu  %s\n", r->id, ts, r->verdict, r->reason,
+                          (unsigned long long)r->size, r->name ? r->name : "");
+        }
+    }
+    if (json) {
+        mg_json_arr_end(&j);
+        mg_buf_putc(&out, '\n');
+    }
+    fputs(mg_buf_cstr(&out), stdout);
+    mg_buf_free(&out);
+    g_ptr_array_free(all, TRUE);
+    return MG_EXIT_OK;
 }
 
-/* First line of the file, without its line end; NULL when unreadable or empty. */
-static char *read_password(const char *path)
+static int cmd_show(const struct mg_policy *pol, const char *id)
 {
-    size_t len = 0;
-    uint8_t *raw = mg_cli_read_file(path, 4096, &len);
-    if (raw == NULL)
-        return NULL;
-    size_t n = 0;
-    while (n < len && raw[n] != '\n' && raw[n] != '\r' && raw[n] != '\0')
-        n++;
-    char *pw = n > 0 ? g_strndup((const char *)raw, n) : NULL;
-    explicit_bzero(raw, len);
-    free(raw);
-    return pw;
+    struct mg_qrecord r;
+    GError *err = NULL;
+    if (!mg_quarantine_get(pol, id, &r, &err)) {
+        mg_cli_error(_("no quarantine record %s: %s"), id, err ? err->message : "");
+        g_clear_error(&err);
+        return MG_EXIT_BLOCKED;
+    }
+    char ts[32];
+    print_time(r.time, ts, sizeof(ts));
+    printf("id:      %s\ntime:    %s\nsha256:  %s\nsize:    %llu\nverdict: %s\nreason:  %s\nname:    %s\nmeta:    %s\n",
+           r.id, ts, r.sha256, (unsigned long long)r.size, r.verdict, r.reason, r.name ? r.name : "",
+           r.meta ? r.meta : "null");
+    char *rep = mg_quarantine_report(pol, id, NULL);
+    if (rep) {
+        printf("report:  %s\n", rep);
+        g_free(rep);
+    }
+    mg_qrecord_clear(&r);
+    return MG_EXIT_OK;
 }
 
-static int unlock(const char *config, const char *outdir, const char *pwfile, const char *name_opt,
-                  const char *id)
+static int cmd_release(const struct mg_policy *pol, int argc, char **argv)
 {
-    if (!valid_job_id(id)) {
-        mg_cli_error(_("not a job id: %s"), id);
+    static const struct option opts[] = { { "output", required_argument, NULL, 'o' }, { 0 } };
+    const char *out = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        if (c == 'o')
+            out = optarg;
+        else
+            return MG_EXIT_USAGE;
+    }
+    if (optind >= argc || out == NULL) {
+        mg_cli_error("%s", _("release needs a job id and -o FILE (see --help)"));
         return MG_EXIT_USAGE;
     }
-    struct mg_engine *e = mg_cli_engine(config);
-    if (e == NULL)
-        return MG_EXIT_ERROR;
-    const struct mg_policy *pol = mg_engine_policy(e);
-    int rc = MG_EXIT_ERROR;
-    char *dir = g_build_filename(pol->quarantine_dir, id, NULL);
-    char *orig_path = g_build_filename(dir, "original", NULL);
-    char *name = name_opt ? g_strdup(name_opt) : name_from_record(dir);
-    if (name == NULL)
-        name = g_strdup_printf("%s.zip", id);
-    char *pw = NULL;
-    struct mg_buf tar;
-    mg_buf_init(&tar);
-    mg_buf_set_limit(&tar, pol->limits.max_total_size > SIZE_MAX ? SIZE_MAX
-                                                                 : (size_t)pol->limits.max_total_size);
-    struct mg_job *job = NULL;
+    const char *id = argv[optind];
+    struct mg_qrecord r;
+    GError *err = NULL;
+    if (!mg_quarantine_get(pol, id, &r, &err)) {
+        mg_cli_error(_("no quarantine record %s: %s"), id, err ? err->message : "");
+        g_clear_error(&err);
+        return MG_EXIT_BLOCKED;
+    }
     size_t len = 0;
-    uint8_t *data = mg_cli_read_file(orig_path, (size_t)pol->limits.max_item_size, &len);
+    uint8_t *data = mg_quarantine_original(pol, &r, &len, &err);
+    int rc = MG_EXIT_OK;
     if (data == NULL) {
-        mg_cli_error(_("%s: cannot read the quarantined original: %s"), orig_path, strerror(errno));
-        goto out;
-    }
-    pw = read_password(pwfile);
-    if (pw == NULL) {
-        mg_cli_error(_("%s: no password in the file"), pwfile);
-        rc = MG_EXIT_USAGE;
-        goto out;
-    }
-    char detail[200] = "";
-    enum mg_ar_status st = mg_archive_decrypt(pol, data, len, pw, &tar, detail, sizeof(detail));
-    explicit_bzero(pw, strlen(pw));
-    if (st == MG_AR_ENCRYPTED) {
-        mg_cli_error(_("%s: the password is wrong or the encryption is not supported (%s)"), id, detail);
-        mg_log(MG_LOG_NOTICE, id, NULL, "quarantine unlock failed: %s", mg_ar_status_name(st));
-        rc = MG_EXIT_BLOCKED;
-        goto out;
-    }
-    if (st != MG_AR_OK) {
-        mg_cli_error(_("%s: cannot unlock: %s (%s)"), id, mg_ar_status_name(st), detail);
-        mg_log(MG_LOG_NOTICE, id, NULL, "quarantine unlock failed: %s", mg_ar_status_name(st));
-        rc = st == MG_AR_RESOURCES || st == MG_AR_INTERNAL ? MG_EXIT_ERROR : MG_EXIT_BLOCKED;
-        goto out;
-    }
-    job = mg_job_new(e, NULL);
-    if (job == NULL) {
-        mg_cli_error("%s", _("cannot start a job"));
-        goto out;
-    }
-    mg_log(MG_LOG_NOTICE, id, NULL, "quarantine unlock: decrypted, sanitizing as job %s", mg_job_id(job));
-    struct mg_item *root = mg_job_run(job, name, tar.data ? tar.data : (const uint8_t *)"", tar.len,
-                                      MG_TC_ARCHIVE);
-    enum mg_verdict v = root->verdict;
-    char *outname = v == MG_BLOCKED || v == MG_TEMPFAIL ? g_strdup_printf("%s.blocked.txt", name)
-                                                        : g_strdup(mg_item_result_name(root));
-    if (strchr(outname, '/') != NULL || outname[0] == '.') {
-        g_free(outname);
-        outname = g_strdup_printf("%s.out", id);
-    }
-    char *outpath = g_build_filename(outdir, outname, NULL);
-    struct mg_buf notice;
-    mg_buf_init(&notice);
-    const uint8_t *p;
-    size_t plen = 0;
-    if (v == MG_BLOCKED || v == MG_TEMPFAIL) {
-        mg_report_notice(job, &notice);
-        p = notice.data;
-        plen = notice.len;
-    } else {
-        p = mg_item_result(root, &plen);
-    }
-    if (g_mkdir_with_parents(outdir, 0755) != 0 || p == NULL || !mg_cli_write_file(outpath, p, plen)) {
-        mg_cli_error(_("%s: cannot write: %s"), outpath, strerror(errno));
+        mg_cli_error("%s", err ? err->message : "?");
+        g_clear_error(&err);
+        rc = MG_EXIT_ERROR;
+    } else if (!mg_cli_write_file(out, data, len)) {
+        mg_cli_error(_("%s: cannot write: %s"), out, strerror(errno));
         rc = MG_EXIT_ERROR;
     } else {
-        printf("%s  %s -> %s  (%s)\n", id, name, outpath, mg_job_id(job));
-        rc = v == MG_TEMPFAIL ? MG_EXIT_ERROR : v == MG_BLOCKED ? MG_EXIT_BLOCKED : MG_EXIT_OK;
+        const char *who = getenv("SUDO_USER") ? getenv("SUDO_USER") : g_get_user_name();
+        /* Releasing unsanitized content is an auditable act. */
+        mg_log(MG_LOG_NOTICE, id, NULL, "quarantine: original released to %s by %s", out, who);
     }
-    mg_audit_job(pol, job);
-    mg_buf_free(&notice);
-    g_free(outpath);
-    g_free(outname);
-out:
-    if (job != NULL)
-        mg_job_free(job);
-    g_free(pw);
-    if (data != NULL)
-        free(data);
-    mg_buf_free(&tar);
-    g_free(name);
-    g_free(orig_path);
-    g_free(dir);
-    mg_engine_free(e);
+    g_free(data);
+    mg_qrecord_clear(&r);
     return rc;
+}
+
+static int cmd_purge(const struct mg_policy *pol, int argc, char **argv)
+{
+    static const struct option opts[] = { { "older-than", required_argument, NULL, 'd' }, { 0 } };
+    double age = -1;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
+        if (c != 'd')
+            return MG_EXIT_USAGE;
+        char *end;
+        double days = strtod(optarg, &end);
+        if (*end != '\0' || days < 0) {
+            mg_cli_error(_("--older-than wants a number of days, not \"%s\""), optarg);
+            return MG_EXIT_USAGE;
+        }
+        age = days * 86400.0;
+    }
+    GError *err = NULL;
+    if (age < 0) {
+        if (!mg_config_get_duration(pol->kf, "quarantine", "retention", &age, &err)) {
+            mg_cli_error("%s", err->message);
+            g_clear_error(&err);
+            return MG_EXIT_USAGE;
+        }
+        if (age == 0) {
+            printf("%s", _("retention is 0: nothing is purged\n"));
+            return MG_EXIT_OK;
+        }
+    }
+    unsigned removed = 0;
+    if (!mg_quarantine_purge(pol, age, &removed, &err)) {
+        mg_cli_error("%s", err ? err->message : "?");
+        g_clear_error(&err);
+        return MG_EXIT_ERROR;
+    }
+    mg_log(MG_LOG_NOTICE, NULL, NULL, "quarantine: purged %u records older than %.0f days", removed, age / 86400.0);
+    printf(_("%u records removed\n"), removed);
+    return MG_EXIT_OK;
 }
 
 int mg_cmd_quarantine(int argc, char **argv);
@@ -204,36 +225,41 @@ int mg_cmd_quarantine(int argc, char **argv)
 {
     if (mg_cli_wants_help(argc, argv, help))
         return MG_EXIT_OK;
-    if (argc < 2 || strcmp(argv[1], "unlock") != 0) {
-        mg_cli_error("%s", _("usage: mugai quarantine unlock [OPTIONS] --password-file FILE JOB_ID"));
+    const char *config = NULL;
+    int i = 1;
+    if (i + 1 < argc && (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)) {
+        config = argv[i + 1];
+        i += 2;
+    }
+    if (i >= argc) {
+        mg_cli_error("%s", _("quarantine needs a command: list, show, release or purge (see --help)"));
         return MG_EXIT_USAGE;
     }
-    static const struct option opts[] = {
-        { "password-file", required_argument, NULL, 'p' },
-        { "output", required_argument, NULL, 'o' },
-        { "name", required_argument, NULL, 'n' },
-        { "config", required_argument, NULL, 'c' },
-        { 0 },
-    };
-    const char *config = NULL, *outdir = ".", *pwfile = NULL, *name = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc - 1, argv + 1, "p:o:n:c:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'p': pwfile = optarg; break;
-        case 'o': outdir = optarg; break;
-        case 'n': name = optarg; break;
-        case 'c': config = optarg; break;
-        default: return MG_EXIT_USAGE;
-        }
-    }
-    if (pwfile == NULL || optind + 1 != argc - 1) {
-        mg_cli_error("%s", _("usage: mugai quarantine unlock [OPTIONS] --password-file FILE JOB_ID"));
+    const char *sub = argv[i];
+    GError *err = NULL;
+    (void)mg_cli_gettext("");
+    struct mg_policy *pol = mg_policy_load(config, &err);
+    if (pol == NULL) {
+        mg_cli_error(_("configuration error: %s"), err ? err->message : "?");
+        g_clear_error(&err);
         return MG_EXIT_USAGE;
     }
-    if (name != NULL && (strchr(name, '/') != NULL || name[0] == '.' || name[0] == '\0')) {
-        mg_cli_error(_("not a file name: %s"), name);
-        return MG_EXIT_USAGE;
+    mg_log_init("mugai", pol->log_dest, MG_LOG_NOTICE);
+    int rc;
+    if (strcmp(sub, "list") == 0)
+        rc = cmd_list(pol, argc - i, argv + i);
+    else if (strcmp(sub, "show") == 0 && i + 1 < argc)
+        rc = cmd_show(pol, argv[i + 1]);
+    else if (strcmp(sub, "release") == 0)
+        rc = cmd_release(pol, argc - i, argv + i);
+    else if (strcmp(sub, "purge") == 0)
+        rc = cmd_purge(pol, argc - i, argv + i);
+    else if (strcmp(sub, "unlock") == 0)
+        rc = mg_quarantine_unlock(config, argc - i, argv + i);
+    else {
+        mg_cli_error(_("unknown quarantine command \"%s\" (see --help)"), sub);
+        rc = MG_EXIT_USAGE;
     }
-    return unlock(config, outdir, pwfile, name, argv[1 + optind]);
+    mg_policy_free(pol);
+    return rc;
 }

@@ -19,25 +19,28 @@ MUGAI_LANG=en "$MUGAI" sanitize -q -o "$work/out" -r "$work/report.json" "$work"
 MUGAI_LANG=ja "$MUGAI" sanitize -q -o "$work/out-ja" "$work/fx/ppap.zip" "$work/fx/old.lzh" \
     2>>"$work/stderr" || [ $? -eq 1 ] || { cat "$work/stderr"; exit 1; }
 
-# quarantine unlock: a PPAP zip laid out as the quarantine stores it
-# (engine/quarantine.c: DIR/JOB_ID/original + record.json).
+# quarantine unlock: a PPAP zip laid out as engine/quarantine.c stores it
+# (blobs/ab/SHA256 + records/ID.ini); no front end stores originals yet, so
+# the record is written here.
 qid=20240401T093000Z-0123456789ab
-mkdir -p "$work/q/$qid"
-cp "$work/fx/ppap.zip" "$work/q/$qid/original"
-echo '{"meta":null,"report":{"root":{"path":"ppap.zip","name":"ppap.zip"}}}' > "$work/q/$qid/record.json"
+sha=$(sha256sum "$work/fx/ppap.zip" | cut -d' ' -f1)
+mkdir -p "$work/q/blobs/${sha:0:2}" "$work/q/records"
+cp "$work/fx/ppap.zip" "$work/q/blobs/${sha:0:2}/$sha"
+printf '[record]\ntime=1711963800\nsha256=%s\nsize=%s\nverdict=blocked\nreason=encrypted\nname=ppap.zip\nmeta=null\n' \
+    "$sha" "$(stat -c %s "$work/fx/ppap.zip")" > "$work/q/records/$qid.ini"
 printf '[general]\nquarantine-dir = %s\nlog-level = debug\n' "$work/q" > "$work/q.conf"
 printf 'himitsu\n' > "$work/pw-good"
 printf 'not-it\n' > "$work/pw-bad"
-MUGAI_LANG=en "$MUGAI" quarantine unlock -c "$work/q.conf" -o "$work/out-unlock" \
+MUGAI_LANG=en "$MUGAI" quarantine -c "$work/q.conf" unlock -o "$work/out-unlock" \
     --password-file "$work/pw-good" "$qid" >"$work/unlock.out" 2>"$work/unlock.err" \
     || { echo "unlock failed"; cat "$work/unlock.err"; exit 1; }
 rc=0
-MUGAI_LANG=en "$MUGAI" quarantine unlock -c "$work/q.conf" -o "$work/out-unlock-bad" \
+MUGAI_LANG=en "$MUGAI" quarantine -c "$work/q.conf" unlock -o "$work/out-unlock-bad" \
     --password-file "$work/pw-bad" "$qid" >>"$work/unlock.out" 2>>"$work/unlock.err" || rc=$?
 [ "$rc" -eq 1 ] || { echo "wrong password: exit $rc, expected 1"; exit 1; }
 [ ! -e "$work/out-unlock-bad" ] || { echo "wrong password wrote output"; exit 1; }
 rc=0
-"$MUGAI" quarantine unlock -c "$work/q.conf" --password-file "$work/pw-good" ../etc >/dev/null 2>&1 || rc=$?
+"$MUGAI" quarantine -c "$work/q.conf" unlock --password-file "$work/pw-good" ../etc >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 2 ] || { echo "a path as job id: exit $rc, expected 2"; exit 1; }
 if grep -q -e himitsu -e not-it "$work/unlock.out" "$work/unlock.err"; then
     echo "the password appeared in the output or the log"; exit 1
