@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <archive_entry.h>
 #include <locale.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -159,10 +160,16 @@ struct reader {
     bool raw;
 };
 
-static enum mg_ar_status set(struct mg_ar_info *info, enum mg_ar_status st, const char *fmt,
-                             const char *name, unsigned long long v)
+static enum mg_ar_status set(struct mg_ar_info *info, enum mg_ar_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Records why in info->detail and returns st. */
+static enum mg_ar_status set(struct mg_ar_info *info, enum mg_ar_status st, const char *fmt, ...)
 {
-    snprintf(info->detail, sizeof(info->detail), fmt, name, v);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(info->detail, sizeof(info->detail), fmt, ap);
+    va_end(ap);
     return st;
 }
 
@@ -172,7 +179,7 @@ static enum mg_ar_status read_data(struct reader *r, struct mg_spool *sp, size_t
     uint64_t n_member = 0;
     for (;;) {
         if (!r->h->time_ok(r->h->ctx))
-            return set(r->info, MG_AR_LIMIT_TIME, "%s%.0llu", "job time limit reached", 0);
+            return set(r->info, MG_AR_LIMIT_TIME, "%s", "job time limit reached");
         la_ssize_t n = archive_read_data(r->a, r->chunk, CHUNK);
         if (n == 0)
             break;
@@ -324,7 +331,7 @@ static enum mg_ar_status run_pass(struct reader *r, const uint8_t *data, size_t 
     *unrecognized = false;
     r->a = open_archive(data, len, raw, r->lim->lha_charset, r->lim->passphrase, &rc);
     if (r->a == NULL)
-        return set(r->info, MG_AR_RESOURCES, "%s%.0llu", "cannot set up libarchive", 0);
+        return set(r->info, MG_AR_RESOURCES, "%s", "cannot set up libarchive");
     enum mg_ar_status st;
     if (rc != ARCHIVE_OK) {
         /* The filters and the format are chosen when opening. */
@@ -364,17 +371,17 @@ enum mg_ar_status mg_ar_read(const uint8_t *data, size_t len, const struct mg_ar
      * notices need the caller's LC_MESSAGES for gettext. */
     locale_t base = duplocale(uselocale((locale_t)0));
     if (base == (locale_t)0)
-        return set(info, MG_AR_RESOURCES, "%s%.0llu", "cannot copy the locale", 0);
+        return set(info, MG_AR_RESOURCES, "%s", "cannot copy the locale");
     locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", base);
     if (utf8 == (locale_t)0) {
         freelocale(base);
-        return set(info, MG_AR_INTERNAL, "%s%.0llu", "the C.UTF-8 locale is missing", 0);
+        return set(info, MG_AR_INTERNAL, "%s", "the C.UTF-8 locale is missing");
     }
     locale_t old = uselocale(utf8);
     r.chunk = malloc(CHUNK);
     enum mg_ar_status st;
     if (r.chunk == NULL) {
-        st = set(info, MG_AR_RESOURCES, "%s%.0llu", "out of memory", 0);
+        st = set(info, MG_AR_RESOURCES, "%s", "out of memory");
     } else {
         bool unrecognized = false;
         st = run_pass(&r, data, len, false, &unrecognized);

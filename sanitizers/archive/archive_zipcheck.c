@@ -3,6 +3,7 @@
  * header), 4.3.14-16 (zip64 end records) and 4.5.3 (zip64 extra). */
 #include "sanitizers/archive/archive_zipcheck.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +39,16 @@ static int span_cmp(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start ? 1 : 0;
 }
 
-static enum mg_ar_status fail(enum mg_ar_status st, char *detail, size_t detlen, const char *fmt,
-                              unsigned long long v)
+static enum mg_ar_status fail(enum mg_ar_status st, char *detail, size_t detlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Records why in detail and returns st. */
+static enum mg_ar_status fail(enum mg_ar_status st, char *detail, size_t detlen, const char *fmt, ...)
 {
-    snprintf(detail, detlen, fmt, v);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, detlen, fmt, ap);
+    va_end(ap);
     return st;
 }
 
@@ -70,17 +77,17 @@ enum mg_ar_status mg_zipcheck(const uint8_t *data, size_t len, const struct mg_a
     }
     if (eocd == SIZE_MAX)
         return fail(MG_AR_MALFORMED, detail, detlen,
-                    "zip end of central directory not found (truncated?)%.0llu", 0);
+                    "zip end of central directory not found (truncated?)");
     uint64_t count = rd16(data + eocd + 10);
     uint64_t cd_size = rd32(data + eocd + 12);
     uint64_t cd_off = rd32(data + eocd + 16);
     uint64_t cd_limit = eocd;
     if (count == 0xFFFF || cd_size == 0xFFFFFFFFu || cd_off == 0xFFFFFFFFu) {
         if (eocd < 20 || rd32(data + eocd - 20) != SIG_LOC64)
-            return fail(MG_AR_MALFORMED, detail, detlen, "zip64 locator missing%.0llu", 0);
+            return fail(MG_AR_MALFORMED, detail, detlen, "zip64 locator missing");
         uint64_t e64 = rd64(data + eocd - 20 + 8);
         if (e64 > eocd - 20 || eocd - 20 - e64 < 56 || rd32(data + e64) != SIG_END64)
-            return fail(MG_AR_MALFORMED, detail, detlen, "zip64 end record out of bounds%.0llu", 0);
+            return fail(MG_AR_MALFORMED, detail, detlen, "zip64 end record out of bounds");
         count = rd64(data + e64 + 32);
         cd_size = rd64(data + e64 + 40);
         cd_off = rd64(data + e64 + 48);
