@@ -401,9 +401,23 @@ static bool archive_accepts(const struct mg_type *t, enum mg_class_action act)
     return t->cls == MG_TC_ARCHIVE && act == MG_DO_SANITIZE;
 }
 
+static bool archive_check_config(const struct mg_policy *pol, char *err, size_t errlen)
+{
+    struct mg_archive_conf c;
+    GError *e = NULL;
+    if (!mg_archive_conf_load(pol, &c, &e)) {
+        snprintf(err, errlen, "%s", e ? e->message : "[archive] configuration");
+        g_clear_error(&e);
+        return false;
+    }
+    mg_archive_conf_clear(&c);
+    return true;
+}
+
 const struct mg_sanitizer mg_sanitizer_archive = {
     .name = "archive",
     .version = ARCHIVE_VERSION_STR,
     .accepts = archive_accepts,
     .run = archive_run,
+    .check_config = archive_check_config,
 };
