@@ -447,6 +447,9 @@ static void report_part(struct ctx *c, long pi, enum mg_action a)
     if (pi < 0 || c->p[pi].reported)
         return;
     c->p[pi].reported = true;
+    /* An Excel external link that is a DDE link deserves its own name. */
+    if (c->p[pi].kind == MG_OK_EXTLINK && memcasemem(c->p[pi].data, c->p[pi].len, "<ddeLink"))
+        a = MG_A_DDE_REMOVED;
     act(c, a, c->p[pi].name);
 }
 
