@@ -1,9 +1,7 @@
 /* The `ooxml` sanitizer: the engine side of ooxml_pkg.c. Reads the policy
  * ([limits] and [ooxml]), forwards actions to the item, renames
  * macro-enabled files to their macro-free twins. */
-#include <stdio.h>
-#include <string.h>
-#include <strings.h>
+#include <glib.h>
 
 #include "core/config.h"
 #include "engine/contract.h"
@@ -51,18 +49,6 @@ static enum mg_url_mode hyperlink_mode(const struct mg_policy *pol)
     return (enum mg_url_mode)idx;
 }
 
-/* "report.docm" -> "report.docx"; NULL when the name needs no change. */
-static char *macro_free_name(const char *name)
-{
-    const char *dot = strrchr(name, '.');
-    if (!dot || strchr(dot, '/'))
-        return NULL;
-    const char *twin = mg_ooxml_macro_free_ext(dot + 1);
-    if (!twin)
-        return NULL;
-    return g_strdup_printf("%.*s.%s", (int)(dot - name), name, twin);
-}
-
 static enum mg_verdict ooxml_run(struct mg_job *job, struct mg_item *in, struct mg_sink *out)
 {
     const struct mg_policy *pol = mg_job_policy(job);
@@ -90,7 +76,7 @@ static enum mg_verdict ooxml_run(struct mg_job *job, struct mg_item *in, struct 
         return mg_item_tempfail(in, MG_R_RESOURCES, "write");
     /* The output never holds macros, so a macro-enabled name would lie
      * (and Office refuses a .docm whose main part is not macro-enabled). */
-    char *nn = in->name ? macro_free_name(in->name) : NULL;
+    char *nn = in->name ? mg_ooxml_macro_free_name(in->name) : NULL;
     if (nn) {
         mg_item_set_out_name(in, nn);
         mg_item_action(in, MG_A_RENAMED, nn);

@@ -2,6 +2,7 @@
  * OPC content types and our name checks are. */
 #include "sanitizers/ooxml/ooxml_types.h"
 
+#include <glib.h>
 #include <stddef.h>
 #include <string.h>
 #include <strings.h>
@@ -228,6 +229,17 @@ const char *mg_ooxml_macro_free_ext(const char *ext)
             return ext_twins[i][1];
     }
     return NULL;
+}
+
+char *mg_ooxml_macro_free_name(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot || strchr(dot, '/'))
+        return NULL;
+    const char *twin = mg_ooxml_macro_free_ext(dot + 1);
+    if (!twin)
+        return NULL;
+    return g_strdup_printf("%.*s.%s", (int)(dot - name), name, twin);
 }
 
 bool mg_ooxml_ctype_is_wordml_story(const char *ctype)

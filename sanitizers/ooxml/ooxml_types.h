@@ -33,6 +33,8 @@ enum mg_action mg_ooxml_kind_action(enum mg_ooxml_kind k);
 const char *mg_ooxml_macro_free_ctype(const char *ctype);
 /* Macro-free extension for a macro-enabled one ("docm" -> "docx"), or NULL. */
 const char *mg_ooxml_macro_free_ext(const char *ext);
+/* "report.docm" -> "report.docx" (g_free); NULL when the name needs no change. */
+char *mg_ooxml_macro_free_name(const char *name);
 /* Content types whose parts are WordprocessingML story XML (fields live there). */
 bool mg_ooxml_ctype_is_wordml_story(const char *ctype);
 bool mg_ooxml_ctype_is_xml(const char *ctype, const char *name);

@@ -12,10 +12,12 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <glib.h>
 
 #include "sanitizers/common/zip_read.h"
 #include "sanitizers/common/zip_write.h"
 #include "sanitizers/ooxml/ooxml_pkg.h"
+#include "sanitizers/ooxml/ooxml_types.h"
 
 static const char *const action_kw[] = {
 #define MG_ACTION(id, kw, msg) kw,
@@ -476,6 +478,13 @@ static int driver(int argc, char **argv)
     static const char *const vn[] = { "clean", "sanitized", "blocked", "tempfail" };
     printf("%s %s %s\n", vn[v], reason_kw[res.reason], res.detail);
     fputs(r.log, stdout);
+    /* The rename the sanitizer's adapter does (ooxml.c). */
+    char *nn = (v == MG_CLEAN || v == MG_SANITIZED) ? mg_ooxml_macro_free_name(argv[2]) : NULL;
+    if (nn) {
+        const char *slash = strrchr(nn, '/');
+        printf("renamed %s\n", slash ? slash + 1 : nn);
+        g_free(nn);
+    }
     int rc = 0;
     if (v == MG_CLEAN || v == MG_SANITIZED) {
         FILE *o2 = fopen(argv[3], "wb");
