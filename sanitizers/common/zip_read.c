@@ -362,6 +362,11 @@ enum mg_zip_status mg_zip_open(struct mg_zip *z, const uint8_t *data, size_t len
     }
     if (st == MG_ZIP_OK && pos != d.cd_end)
         st = fail(z, MG_ZIP_MALFORMED, "central directory has trailing bytes");
+    /* Many entries each under the per-entry floor still make a bomb. */
+    if (st == MG_ZIP_OK && lim->max_ratio && z->total_usize > MG_ZIP_RATIO_FLOOR &&
+        z->total_usize / len >= lim->max_ratio)
+        st = fail(z, MG_ZIP_LIMIT_RATIO, "entries expand to %llu bytes from %zu",
+                  (unsigned long long)z->total_usize, len);
     if (st == MG_ZIP_OK) {
         /* Entries are disjoint and the first starts at 0 (no hidden prefix). */
         qsort(order, z->n, sizeof *order, cmp_off);

@@ -599,9 +599,10 @@ static bool dead_id(void *ud, const char *id)
 static enum mg_verdict edit_part(struct ctx *c, struct part *p)
 {
     bool refs = p->relset >= 0 && p->dead_ids && g_hash_table_size(p->dead_ids) > 0;
-    bool story = p->ct && mg_ooxml_ctype_is_wordml_story(p->ct) && memcasemem(p->data, p->len, "fld");
-    bool book = p->ct && ends_ci(p->ct, ".main+xml") && strstr(p->ct, "sheet") &&
-                memcasemem(p->data, p->len, "auto_");
+    /* Story and workbook parts are always parsed: a byte search for "fld"
+     * would miss the same XML saved as UTF-16. */
+    bool story = p->ct && mg_ooxml_ctype_is_wordml_story(p->ct);
+    bool book = p->ct && ends_ci(p->ct, ".main+xml") && strstr(p->ct, "sheet");
     if (!(refs || story || book) || !p->ct || !mg_ooxml_ctype_is_xml(p->ct, p->name))
         return MG_CLEAN;
     xmlDoc *doc = mg_ooxml_xml_parse(p->data, p->len);

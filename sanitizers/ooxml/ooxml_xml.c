@@ -14,6 +14,10 @@ xmlDoc *mg_ooxml_xml_parse(const uint8_t *data, size_t len)
 {
     if (len > INT32_MAX)
         return NULL;
+    /* Refused before parsing, so no internal subset is ever processed
+     * (UTF-16 text is caught by the intSubset check after parsing). */
+    if (memmem(data, len, "<!DOCTYPE", 9) || memmem(data, len, "<!ENTITY", 8))
+        return NULL;
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
 #ifdef XML_PARSE_NO_XXE
     opts |= XML_PARSE_NO_XXE;

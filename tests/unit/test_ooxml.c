@@ -224,6 +224,27 @@ static void test_zip_limits(void **st)
     free(zeros);
 }
 
+static void test_zip_many_small_bombs(void **st)
+{
+    (void)st;
+    /* 8 entries of 512 KiB zeros: each under the per-entry ratio floor,
+     * together far over the ratio. */
+    size_t n = 512u << 10;
+    char *zeros = calloc(1, n);
+    assert_non_null(zeros);
+    struct file f[8];
+    char names[8][8];
+    for (int i = 0; i < 8; i++) {
+        snprintf(names[i], sizeof names[i], "z%d", i);
+        f[i] = (struct file){ names[i], zeros, n };
+    }
+    struct mg_buf b;
+    make_zip(&b, f, 8);
+    assert_int_equal(open_buf(&b), MG_ZIP_LIMIT_RATIO);
+    mg_buf_free(&b);
+    free(zeros);
+}
+
 /* ---- OOXML ---- */
 
 #define CT_HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>" \
@@ -429,6 +450,41 @@ static void test_doctype_blocked(void **st)
     mg_buf_free(&in);
 }
 
+static void test_utf16_document(void **st)
+{
+    (void)st;
+    /* The same document saved as UTF-16: DDE must still be found. */
+    GError *err = NULL;
+    gsize l16 = 0;
+    const char *body = strstr(doc_xml, "<w:document");
+    char *u8 = g_strconcat("<?xml version=\"1.0\" encoding=\"UTF-16\"?>", body, NULL);
+    char *u16 = g_convert(u8, -1, "UTF-16LE", "UTF-8", NULL, &l16, &err);
+    assert_non_null(u16);
+    char *withbom = g_malloc(l16 + 2);
+    withbom[0] = (char)0xFF;
+    withbom[1] = (char)0xFE;
+    memcpy(withbom + 2, u16, l16);
+    const struct file f[] = {
+        { "[Content_Types].xml", docm_ct, 0 }, { "_rels/.rels", root_rels, 0 },
+        { "word/document.xml", withbom, l16 + 2 },
+    };
+    struct mg_buf in, out;
+    struct rec r;
+    struct mg_ooxml_result res;
+    make_zip(&in, f, 3);
+    assert_int_equal(rebuild(&in, MG_URL_KEEP, &out, &r, &res), MG_SANITIZED);
+    assert_non_null(strstr(r.log, "dde-removed DDEAUTO"));
+    char *doc = entry(&out, "word/document.xml");
+    assert_null(strstr(doc, "DDE"));
+    assert_non_null(strstr(doc, "RESULT"));   /* re-serialized as UTF-8 */
+    free(doc);
+    mg_buf_free(&out);
+    mg_buf_free(&in);
+    g_free(withbom);
+    g_free(u16);
+    g_free(u8);
+}
+
 static void test_not_ooxml(void **st)
 {
     (void)st;
@@ -510,9 +566,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_zip_overlap),
         cmocka_unit_test(test_zip_crc),
         cmocka_unit_test(test_zip_limits),
+        cmocka_unit_test(test_zip_many_small_bombs),
         cmocka_unit_test(test_docm),
         cmocka_unit_test(test_hyperlink_modes),
         cmocka_unit_test(test_doctype_blocked),
+        cmocka_unit_test(test_utf16_document),
         cmocka_unit_test(test_not_ooxml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
