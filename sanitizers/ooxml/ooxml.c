@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "core/config.h"
+#include "core/log.h"
 #include "engine/contract.h"
 #include "sanitizers/ooxml/ooxml_pkg.h"
 #include "sanitizers/ooxml/ooxml_types.h"
@@ -36,23 +37,32 @@ static bool ooxml_accepts(const struct mg_type *t, enum mg_class_action act)
     return t->cls == MG_TC_OOXML && act == MG_DO_SANITIZE;
 }
 
-/* [ooxml] hyperlinks = keep | defang | remove */
-static enum mg_url_mode hyperlink_mode(const struct mg_policy *pol)
+/* [ooxml] hyperlinks = keep | defang | remove. The policy loader does not
+ * know module keys yet, so a bad value is caught here: logged, and the item
+ * tempfails (nothing is lost; it goes through once the setting is fixed). */
+static bool hyperlink_mode(const struct mg_job *job, const struct mg_item *in, enum mg_url_mode *mode)
 {
     static const char *const choices[] = { "keep", "defang", "remove", NULL };
+    const struct mg_policy *pol = mg_job_policy(job);
     int idx = 0;
     GError *err = NULL;
     if (!pol->kf || !mg_config_get_choice(pol->kf, "ooxml", "hyperlinks", choices, &idx, &err)) {
+        mg_log(MG_LOG_ERROR, mg_job_id(job), in->path, "configuration: %s",
+               err ? err->message : "no [ooxml] hyperlinks");
         g_clear_error(&err);
-        return MG_URL_REMOVE;   /* unreadable setting: the strictest */
+        return false;
     }
-    return (enum mg_url_mode)idx;
+    *mode = (enum mg_url_mode)idx;
+    return true;
 }
 
 static enum mg_verdict ooxml_run(struct mg_job *job, struct mg_item *in, struct mg_sink *out)
 {
     const struct mg_policy *pol = mg_job_policy(job);
     struct adapter ad = { job, in };
+    enum mg_url_mode links;
+    if (!hyperlink_mode(job, in, &links))
+        return mg_item_tempfail(in, MG_R_INTERNAL, "[ooxml] hyperlinks has an invalid value");
     struct mg_ooxml_opts o = {
         .lim = {
             .max_entries = pol->limits.max_items,
@@ -60,7 +70,7 @@ static enum mg_verdict ooxml_run(struct mg_job *job, struct mg_item *in, struct 
             .max_total_size = pol->limits.max_total_size,
             .max_ratio = pol->limits.max_ratio,
         },
-        .hyperlinks = hyperlink_mode(pol),
+        .hyperlinks = links,
         .action = on_action,
         .charge = on_charge,
         .time_ok = on_time,
