@@ -18,6 +18,7 @@
 #include "sanitizers/common/zip_write.h"
 #include "sanitizers/ooxml/ooxml_pkg.h"
 #include "sanitizers/ooxml/ooxml_types.h"
+#include "sanitizers/ooxml/ooxml_xml.h"
 
 static const char *const action_kw[] = {
 #define MG_ACTION(id, kw, msg) kw,
@@ -505,6 +506,110 @@ static void test_not_ooxml(void **st)
     mg_buf_free(&in);
 }
 
+/* ---- XML edits on their own ---- */
+
+static bool id_is_rid1(void *ud, const char *id)
+{
+    (void)ud;
+    return strcmp(id, "rId1") == 0;
+}
+
+static char *drop_refs(const char *xml)
+{
+    xmlDoc *doc = mg_ooxml_xml_parse((const uint8_t *)xml, strlen(xml));
+    assert_non_null(doc);
+    assert_true(mg_ooxml_xml_drop_refs(doc, id_is_rid1, NULL) > 0);
+    uint8_t *out;
+    size_t len;
+    assert_true(mg_ooxml_xml_dump(doc, &out, &len));
+    xmlFreeDoc(doc);
+    return (char *)out;
+}
+
+#define MC "xmlns:mc=\"http://schemas.openxmlformats.org/markup-compatibility/2006\" "
+#define RNS "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\" "
+#define PNS "xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\" " \
+    "xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" "
+
+static void test_xml_xlsx_ole_container(void **st)
+{
+    (void)st;
+    /* Excel 2010 form: the object in Choice and Fallback; both go, then the
+     * empty AlternateContent and the empty oleObjects container. */
+    char *out = drop_refs(
+        "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" " MC RNS ">"
+        "<sheetData/><oleObjects><mc:AlternateContent><mc:Choice Requires=\"x14\">"
+        "<oleObject progId=\"Package\" shapeId=\"1025\" r:id=\"rId1\"><objectPr r:id=\"rId2\"/></oleObject>"
+        "</mc:Choice><mc:Fallback><oleObject progId=\"Package\" shapeId=\"1025\" r:id=\"rId1\"/>"
+        "</mc:Fallback></mc:AlternateContent></oleObjects><tableParts count=\"0\"/></worksheet>");
+    assert_null(strstr(out, "oleObject"));
+    assert_null(strstr(out, "AlternateContent"));
+    assert_non_null(strstr(out, "<sheetData/>"));
+    assert_non_null(strstr(out, "tableParts"));
+    free(out);
+}
+
+static void test_xml_pptx_ole_to_picture(void **st)
+{
+    (void)st;
+    char *out = drop_refs(
+        "<p:sld " PNS RNS "><p:cSld><p:spTree>"
+        "<p:graphicFrame><p:nvGraphicFramePr><p:cNvPr id=\"4\" name=\"Object 3\"/></p:nvGraphicFramePr>"
+        "<a:graphic><a:graphicData><p:oleObj r:id=\"rId1\"><p:embed/>"
+        "<p:pic><p:nvPicPr><p:cNvPr id=\"0\" name=\"\"/></p:nvPicPr><p:blipFill><a:blip r:embed=\"rId2\"/></p:blipFill></p:pic>"
+        "</p:oleObj></a:graphicData></a:graphic></p:graphicFrame></p:spTree></p:cSld></p:sld>");
+    assert_null(strstr(out, "graphicFrame"));
+    assert_null(strstr(out, "oleObj"));
+    assert_non_null(strstr(out, "<p:spTree><p:pic>"));
+    assert_non_null(strstr(out, "<p:cNvPr id=\"4\" name=\"Object 3\"/>"));
+    assert_non_null(strstr(out, "r:embed=\"rId2\""));
+    free(out);
+}
+
+static void test_xml_choice_without_preview(void **st)
+{
+    (void)st;
+    /* The Choice frame has no picture and goes; the AlternateContent then
+     * has no Choice left and becomes its Fallback content. */
+    char *out = drop_refs(
+        "<p:sld " PNS RNS MC "><p:cSld><p:spTree><mc:AlternateContent><mc:Choice Requires=\"v\">"
+        "<p:graphicFrame><a:graphic><a:graphicData><p:oleObj r:id=\"rId1\"><p:embed/></p:oleObj>"
+        "</a:graphicData></a:graphic></p:graphicFrame></mc:Choice>"
+        "<mc:Fallback><p:sp><p:txBody><a:p><a:r><a:t>fallback</a:t></a:r></a:p></p:txBody></p:sp></mc:Fallback>"
+        "</mc:AlternateContent></p:spTree></p:cSld></p:sld>");
+    assert_null(strstr(out, "AlternateContent"));
+    assert_null(strstr(out, "oleObj"));
+    assert_non_null(strstr(out, "<p:spTree><p:sp>"));
+    assert_non_null(strstr(out, "fallback"));
+    free(out);
+}
+
+static void test_xml_word_object_keeps_preview(void **st)
+{
+    (void)st;
+    char *out = drop_refs(
+        "<w:document " W_NS "><w:body><w:p><w:r><w:object>"
+        "<v:shape id=\"s\" xmlns:v=\"urn:schemas-microsoft-com:vml\"><v:imagedata r:id=\"rId2\"/></v:shape>"
+        "<o:OLEObject xmlns:o=\"urn:schemas-microsoft-com:office:office\" Type=\"Embed\" r:id=\"rId1\"/>"
+        "</w:object></w:r></w:p><w:p><w:r><w:object><w:control r:id=\"rId1\"/></w:object></w:r></w:p>"
+        "</w:body></w:document>");
+    assert_null(strstr(out, "OLEObject"));
+    assert_null(strstr(out, "w:control"));
+    assert_non_null(strstr(out, "v:imagedata"));
+    /* The second object held only the control and is gone; its run stays. */
+    assert_non_null(strstr(out, "<w:p><w:r/></w:p>"));
+    free(out);
+}
+
+static void test_xml_doctype_refused(void **st)
+{
+    (void)st;
+    static const char x[] = "<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY b \"c\">]><a>&b;</a>";
+    assert_null(mg_ooxml_xml_parse((const uint8_t *)x, strlen(x)));
+    static const char y[] = "<a><b></a>";
+    assert_null(mg_ooxml_xml_parse((const uint8_t *)y, strlen(y)));
+}
+
 /* ---- driver mode ---- */
 
 static int driver(int argc, char **argv)
@@ -572,6 +677,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_hyperlink_modes),
         cmocka_unit_test(test_doctype_blocked),
         cmocka_unit_test(test_utf16_document),
+        cmocka_unit_test(test_xml_xlsx_ole_container),
+        cmocka_unit_test(test_xml_pptx_ole_to_picture),
+        cmocka_unit_test(test_xml_choice_without_preview),
+        cmocka_unit_test(test_xml_word_object_keeps_preview),
+        cmocka_unit_test(test_xml_doctype_refused),
         cmocka_unit_test(test_not_ooxml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
