@@ -107,11 +107,12 @@ static char *clip(const char *s)
     return g_strdup_printf("%.*s...", (int)k, s);
 }
 
-/* Zip names as OPC part names: relative, '/'-separated, no empty, "." or
- * ".." segments, no control characters or backslashes. */
+/* Zip names as OPC part names: UTF-8, relative, '/'-separated, no empty,
+ * "." or ".." segments, no control characters or backslashes. */
 static bool valid_part_name(const char *s)
 {
-    if (*s == '/' || *s == '\0')
+    /* The writer marks names as UTF-8; a legacy-encoded name would lie. */
+    if (*s == '/' || *s == '\0' || !g_utf8_validate(s, -1, NULL))
         return false;
     const char *seg = s;
     for (const char *q = s;; q++) {
@@ -665,7 +666,7 @@ static bool build_content_types(struct ctx *c, struct mg_buf *out)
         bool used = false;
         for (size_t i = 0; i < c->np && !used; i++) {
             const struct part *p = &c->p[i];
-            if ((p->keep || p->is_rels) && g_ascii_strcasecmp(ext_of(p->name), ext) == 0)
+            if (p->keep && g_ascii_strcasecmp(ext_of(p->name), ext) == 0)
                 used = true;
         }
         if (!used)
