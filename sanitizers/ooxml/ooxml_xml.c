@@ -6,11 +6,48 @@
 
 #include <glib.h>
 #include <libxml/parser.h>
+#include <libxml/xmlerror.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+/* libxml2 reports some errors (encoding conversion) through the generic
+ * handler even with XML_PARSE_NOERROR; keep them off stderr. The handler
+ * is per thread in libxml2 and is restored after each call. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+struct quiet_save {
+    xmlGenericErrorFunc fn;
+    void *ctx;
+};
+
+static struct quiet_save quiet_on(void)
+{
+    struct quiet_save s = { xmlGenericError, xmlGenericErrorContext };
+    xmlSetGenericErrorFunc(NULL, quiet);
+    return s;
+}
+
+static void quiet_off(struct quiet_save s)
+{
+    xmlSetGenericErrorFunc(s.ctx, s.fn);
+}
+
+static xmlDoc *parse(const uint8_t *data, size_t len);
+
 xmlDoc *mg_ooxml_xml_parse(const uint8_t *data, size_t len)
+{
+    struct quiet_save q = quiet_on();
+    xmlDoc *doc = parse(data, len);
+    quiet_off(q);
+    return doc;
+}
+
+static xmlDoc *parse(const uint8_t *data, size_t len)
 {
     if (len > INT32_MAX)
         return NULL;
@@ -28,7 +65,12 @@ xmlDoc *mg_ooxml_xml_parse(const uint8_t *data, size_t len)
     if (!ctxt)
         return NULL;
     xmlDoc *doc = xmlCtxtReadMemory(ctxt, (const char *)data, (int)len, NULL, NULL, opts);
-    bool ok = doc && ctxt->wellFormed && !doc->intSubset && !doc->extSubset &&
+    /* OOXML allows UTF-8 and UTF-16 only; another declared encoding (UTF-7,
+     * EBCDIC ...) would make our reading differ from Office's. */
+    const char *enc = doc ? (const char *)doc->encoding : NULL;
+    bool enc_ok = !enc || strcasecmp(enc, "UTF-8") == 0 || strcasecmp(enc, "UTF-16") == 0 ||
+                  strcasecmp(enc, "UTF-16LE") == 0 || strcasecmp(enc, "UTF-16BE") == 0;
+    bool ok = doc && ctxt->wellFormed && enc_ok && !doc->intSubset && !doc->extSubset &&
               xmlDocGetRootElement(doc);
     xmlFreeParserCtxt(ctxt);
     if (!ok) {
@@ -42,7 +84,9 @@ bool mg_ooxml_xml_dump(xmlDoc *doc, uint8_t **out, size_t *len)
 {
     xmlChar *mem = NULL;
     int size = 0;
+    struct quiet_save q = quiet_on();
     xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
+    quiet_off(q);
     if (!mem || size <= 0) {
         xmlFree(mem);
         return false;

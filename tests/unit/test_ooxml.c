@@ -606,6 +606,8 @@ static void test_xml_doctype_refused(void **st)
     (void)st;
     static const char x[] = "<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY b \"c\">]><a>&b;</a>";
     assert_null(mg_ooxml_xml_parse((const uint8_t *)x, strlen(x)));
+    static const char u7[] = "<?xml version=\"1.0\" encoding=\"UTF-7\"?><a>+AGA-</a>";
+    assert_null(mg_ooxml_xml_parse((const uint8_t *)u7, strlen(u7)));
     static const char y[] = "<a><b></a>";
     assert_null(mg_ooxml_xml_parse((const uint8_t *)y, strlen(y)));
 }
