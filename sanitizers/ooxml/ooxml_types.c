@@ -47,6 +47,8 @@ static const struct { const char *ct; enum mg_ooxml_kind k; } ctype_kinds[] = {
     { "application/vnd.ms-excel.macrosheet", MG_OK_XLM },
     { "application/vnd.ms-excel.intlmacrosheet", MG_OK_XLM },
     { "application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml", MG_OK_EXTLINK },
+    { "application/vnd.ms-office.webextension+xml", MG_OK_WEBEXT },
+    { "application/vnd.ms-office.webextensiontaskpanes+xml", MG_OK_WEBEXT },
     { "application/vnd.openxmlformats-package.digital-signature-origin", MG_OK_SIGNATURE },
     { "application/vnd.openxmlformats-package.digital-signature-xmlsignature+xml", MG_OK_SIGNATURE },
     { "application/vnd.openxmlformats-package.digital-signature-certificate", MG_OK_SIGNATURE },
@@ -104,6 +106,8 @@ enum mg_ooxml_kind mg_ooxml_kind_of_part(const char *name, const char *ctype)
         return MG_OK_CUSTOMUI;
     if (starts_with_ci(name, "_xmlsignatures/"))
         return MG_OK_SIGNATURE;
+    if (contains_ci(name, "webextensions/"))
+        return MG_OK_WEBEXT;
     if (contains_ci(ctype, "macrosheet"))
         return MG_OK_XLM;
     if (contains_ci(ctype, "activex"))
@@ -149,6 +153,8 @@ static const struct { const char *tail; enum mg_ooxml_kind k; } rel_kinds[] = {
     { "/digital-signature/origin", MG_OK_SIGNATURE },
     { "/digital-signature/signature", MG_OK_SIGNATURE },
     { "/digital-signature/certificate", MG_OK_SIGNATURE },
+    { "/webextensiontaskpanes", MG_OK_WEBEXT },
+    { "/webextension", MG_OK_WEBEXT },
     { "/attachedTemplate", MG_OK_TEMPLATE },
     { "/subDocument", MG_OK_SUBDOC },
     { "/frame", MG_OK_SUBDOC },
@@ -180,6 +186,7 @@ enum mg_action mg_ooxml_kind_action(enum mg_ooxml_kind k)
     case MG_OK_SIGNATURE: return MG_A_SIGNATURE_REMOVED;
     case MG_OK_TEMPLATE: return MG_A_TEMPLATE_REMOVED;
     case MG_OK_SUBDOC: return MG_A_EXTERNAL_REMOVED;
+    case MG_OK_WEBEXT: return MG_A_EXTERNAL_REMOVED;
     case MG_OK_NORMAL:
     case MG_OK_UNKNOWN: break;
     }

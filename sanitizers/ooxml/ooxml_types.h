@@ -19,6 +19,7 @@ enum mg_ooxml_kind {
     MG_OK_SIGNATURE,    /* XML digital signatures: invalid once we edit */
     MG_OK_TEMPLATE,     /* attachedTemplate */
     MG_OK_SUBDOC,       /* subDocument, frame */
+    MG_OK_WEBEXT,       /* Office add-ins (web extensions, task panes): code from a URL */
     MG_OK_UNKNOWN,      /* content type outside the allow-list */
 };
 
