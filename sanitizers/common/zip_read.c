@@ -100,6 +100,7 @@ static enum mg_zip_status find_eocd(struct mg_zip *z, struct eocd *d)
     if (!found)
         return fail(z, MG_ZIP_MALFORMED, "no end of central directory (truncated?)");
     const uint8_t *p = z->data + pos;
+    z->hidden += rd16(p + 20);   /* archive comment */
     if (rd16(p + 4) != 0 || rd16(p + 6) != 0)
         return fail(z, MG_ZIP_MALFORMED, "multi-disk zip");
     uint16_t n_disk = rd16(p + 8), n_all = rd16(p + 10);
@@ -138,6 +139,7 @@ static enum mg_zip_status find_eocd(struct mg_zip *z, struct eocd *d)
     d->cd_size = sz64;
     d->cd_off = off64;
     d->cd_end = r;
+    z->hidden += recsize - 44;   /* zip64 extensible data sector */
     z->zip64 = true;
     return MG_ZIP_OK;
 }
@@ -316,6 +318,7 @@ static enum mg_zip_status read_central(struct mg_zip *z, uint64_t *pos, uint64_t
         return fail(z, MG_ZIP_MALFORMED, "bad extra field for %s", e->name);
     if (e->method == 0 && e->usize != e->csize)
         return fail(z, MG_ZIP_MALFORMED, "stored entry %s with differing sizes", e->name);
+    z->hidden += clen;   /* entry comment */
     *pos = at + rec;
     return MG_ZIP_OK;
 }
@@ -376,7 +379,11 @@ enum mg_zip_status mg_zip_open(struct mg_zip *z, const uint8_t *data, size_t len
             if (order[i]->end_off > order[i + 1]->lh_off)
                 st = fail(z, MG_ZIP_MALFORMED, "entries %s and %s overlap", order[i]->name,
                           order[i + 1]->name);
+            else
+                z->hidden += order[i + 1]->lh_off - order[i]->end_off;   /* gap */
         }
+        if (st == MG_ZIP_OK)
+            z->hidden += d.cd_off - order[z->n - 1]->end_off;
     }
     if (st == MG_ZIP_OK) {
         qsort(order, z->n, sizeof *order, cmp_name);

@@ -52,6 +52,10 @@ struct mg_zip {
     size_t n;
     uint64_t total_usize;
     bool zip64;
+    /* Bytes that belong to no entry's data: gaps between entries, comments,
+     * zip64 extensible data. A streaming zip reader could find other
+     * entries there; a rebuilt zip has none. */
+    uint64_t hidden;
     char err[160];            /* why, for the report */
 };
 

@@ -827,6 +827,14 @@ static enum mg_verdict run(struct ctx *c, const uint8_t *data, size_t len, struc
         if (c->p[i].keep && !c->p[i].is_rels && edit_part(c, &c->p[i]) != MG_CLEAN)
             return c->res->verdict;
     }
+    if (c->zip.hidden) {
+        /* Reported so that the verdict is SANITIZED and the rebuilt zip,
+         * not the original with its hidden bytes, is what leaves. */
+        char d[96];
+        snprintf(d, sizeof d, "%llu bytes outside the zip entries (gaps, comments)",
+                 (unsigned long long)c->zip.hidden);
+        act(c, MG_A_METADATA_REMOVED, d);
+    }
     if (c->urls_defanged) {
         char d[32];
         snprintf(d, sizeof d, "%zu", c->urls_defanged);

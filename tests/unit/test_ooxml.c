@@ -133,6 +133,25 @@ static void test_zip_junk(void **st)
     mg_buf_free(&j);
 }
 
+static void test_zip_hidden(void **st)
+{
+    (void)st;
+    struct mg_buf b;
+    make_zip(&b, two, 2);
+    struct mg_zip z;
+    assert_int_equal(mg_zip_open(&z, b.data, b.len, &lim), MG_ZIP_OK);
+    assert_int_equal(z.hidden, 0);
+    mg_zip_close(&z);
+    /* An archive comment is allowed but counted. */
+    size_t eocd = sig_at(&b, 0x06054b50u, 0);
+    b.data[eocd + 20] = 5;
+    mg_buf_append(&b, "hello", 5);
+    assert_int_equal(mg_zip_open(&z, b.data, b.len, &lim), MG_ZIP_OK);
+    assert_int_equal(z.hidden, 5);
+    mg_zip_close(&z);
+    mg_buf_free(&b);
+}
+
 static void test_zip_encrypted(void **st)
 {
     (void)st;
@@ -668,6 +687,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_zip_roundtrip),
         cmocka_unit_test(test_zip_truncated),
         cmocka_unit_test(test_zip_junk),
+        cmocka_unit_test(test_zip_hidden),
         cmocka_unit_test(test_zip_encrypted),
         cmocka_unit_test(test_zip_method),
         cmocka_unit_test(test_zip_duplicate),
