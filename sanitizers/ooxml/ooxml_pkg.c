@@ -610,6 +610,8 @@ static enum mg_verdict edit_part(struct ctx *c, struct part *p)
     if (!doc)
         return block(c, MG_R_MALFORMED, "%s is not well-formed or has a DOCTYPE", p->name);
     size_t changed = 0;
+    if (refs && book)
+        changed += mg_ooxml_xml_fix_sheet_indexes(doc, dead_id, p->dead_ids);
     if (refs)
         changed += mg_ooxml_xml_drop_refs(doc, dead_id, p->dead_ids);
     if (story) {

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include <libxml/parser.h>
+#include <stdio.h>
 #include <libxml/xmlerror.h>
 #include <stdlib.h>
 #include <string.h>
@@ -521,4 +522,98 @@ size_t mg_ooxml_xml_strip_auto_names(xmlDoc *doc, mg_ooxml_report_fn report, voi
     }
     grave_free(&g);
     return count;
+}
+
+static const char *r_attr(const xmlNode *n, const char *local)
+{
+    for (const xmlAttr *a = n->properties; a; a = a->next) {
+        if (is_r_ns(a->ns) && strcmp((const char *)a->name, local) == 0 && a->children &&
+            a->children->type == XML_TEXT_NODE)
+            return (const char *)a->children->content;
+    }
+    return NULL;
+}
+
+static void set_uint_attr(xmlNode *n, const char *name, unsigned long v)
+{
+    char buf[24];
+    snprintf(buf, sizeof buf, "%lu", v);
+    xmlSetProp(n, BAD_CAST name, BAD_CAST buf);
+}
+
+/* Decimal attribute value, or -1 when absent or not a plain number. */
+static long uint_attr(const xmlNode *n, const char *name)
+{
+    const char *v = mg_ooxml_xml_attr(n, name);
+    if (!v || !*v || strlen(v) > 9 || strspn(v, "0123456789") != strlen(v))
+        return -1;
+    return strtol(v, NULL, 10);
+}
+
+size_t mg_ooxml_xml_fix_sheet_indexes(xmlDoc *doc, mg_ooxml_id_fn removed, void *ud)
+{
+    xmlNode *root = xmlDocGetRootElement(doc);
+    if (!is_el(root, "workbook"))
+        return 0;
+    /* gone[i]: sheet i is removed; newidx[i]: its index afterwards. */
+    enum { MAX_SHEETS = 4096 };
+    bool gone[MAX_SHEETS];
+    long newidx[MAX_SHEETS];
+    size_t n = 0, kept = 0, dropped = 0;
+    struct grave g = { g_ptr_array_new() };
+    for (xmlNode *c = root->children; c; c = c->next) {
+        if (!is_el(c, "sheets"))
+            continue;
+        for (xmlNode *sh = c->children; sh && n < MAX_SHEETS; sh = sh->next) {
+            if (!is_el(sh, "sheet"))
+                continue;
+            const char *id = r_attr(sh, "id");
+            gone[n] = id && removed(ud, id);
+            newidx[n] = gone[n] ? -1 : (long)kept;
+            kept += !gone[n];
+            dropped += gone[n];
+            n++;
+        }
+    }
+    if (dropped == 0) {
+        grave_free(&g);
+        return 0;
+    }
+    for (xmlNode *c = root->children; c; c = c->next) {
+        if (is_el(c, "definedNames")) {
+            xmlNode *dn = c->children;
+            while (dn) {
+                xmlNode *next = dn->next;
+                long l = is_el(dn, "definedName") ? uint_attr(dn, "localSheetId") : -1;
+                if (l >= 0 && (size_t)l < n) {
+                    if (gone[l])
+                        bury(&g, dn);
+                    else
+                        set_uint_attr(dn, "localSheetId", (unsigned long)newidx[l]);
+                }
+                dn = next;
+            }
+            if (empty_container(c))
+                bury(&g, c);
+            break;
+        }
+    }
+    for (xmlNode *c = root->children; c; c = c->next) {
+        if (!is_el(c, "bookViews"))
+            continue;
+        for (xmlNode *v = c->children; v; v = v->next) {
+            if (!is_el(v, "workbookView"))
+                continue;
+            const char *attrs[] = { "activeTab", "firstSheet" };
+            for (size_t k = 0; k < 2; k++) {
+                long t = uint_attr(v, attrs[k]);
+                if (t < 0)
+                    continue;
+                long nt = (size_t)t < n && newidx[t] >= 0 ? newidx[t] : 0;
+                set_uint_attr(v, attrs[k], (unsigned long)nt);
+            }
+        }
+    }
+    grave_free(&g);
+    return dropped;
 }

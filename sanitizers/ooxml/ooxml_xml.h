@@ -36,6 +36,12 @@ size_t mg_ooxml_xml_drop_refs(xmlDoc *doc, mg_ooxml_id_fn removed, void *ud);
  * when the part has more fields than max_fields. */
 size_t mg_ooxml_xml_strip_fields(xmlDoc *doc, size_t max_fields, mg_ooxml_report_fn report, void *ud);
 
+/* SpreadsheetML workbook, before drop_refs removes sheets whose r:id is
+ * gone: drops defined names scoped to those sheets, renumbers the other
+ * localSheetId values and keeps activeTab/firstSheet in range, so Excel
+ * does not have to repair the file. Returns the number of sheets removed. */
+size_t mg_ooxml_xml_fix_sheet_indexes(xmlDoc *doc, mg_ooxml_id_fn removed, void *ud);
+
 /* SpreadsheetML definedName Auto_Open/Auto_Close...: XLM auto-run names. */
 size_t mg_ooxml_xml_strip_auto_names(xmlDoc *doc, mg_ooxml_report_fn report, void *ud);
 

@@ -620,6 +620,34 @@ static void test_xml_word_object_keeps_preview(void **st)
     free(out);
 }
 
+static void test_xml_workbook_sheet_indexes(void **st)
+{
+    (void)st;
+    static const char wb[] =
+        "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" " RNS ">"
+        "<bookViews><workbookView activeTab=\"1\" firstSheet=\"2\"/></bookViews>"
+        "<sheets><sheet name=\"A\" sheetId=\"1\" r:id=\"rId0\"/><sheet name=\"M\" sheetId=\"2\" r:id=\"rId1\"/>"
+        "<sheet name=\"B\" sheetId=\"3\" r:id=\"rId2\"/></sheets>"
+        "<definedNames><definedName name=\"x\" localSheetId=\"1\">M!A1</definedName>"
+        "<definedName name=\"y\" localSheetId=\"2\">B!A1</definedName>"
+        "<definedName name=\"z\">A!A1</definedName></definedNames></workbook>";
+    xmlDoc *doc = mg_ooxml_xml_parse((const uint8_t *)wb, strlen(wb));
+    assert_non_null(doc);
+    assert_int_equal(mg_ooxml_xml_fix_sheet_indexes(doc, id_is_rid1, NULL), 1);
+    assert_int_equal(mg_ooxml_xml_drop_refs(doc, id_is_rid1, NULL), 1);
+    uint8_t *out;
+    size_t len;
+    assert_true(mg_ooxml_xml_dump(doc, &out, &len));
+    xmlFreeDoc(doc);
+    const char *o = (const char *)out;
+    assert_null(strstr(o, "name=\"M\""));
+    assert_null(strstr(o, "name=\"x\""));
+    assert_non_null(strstr(o, "<definedName name=\"y\" localSheetId=\"1\">"));
+    assert_non_null(strstr(o, "<definedName name=\"z\">"));
+    assert_non_null(strstr(o, "activeTab=\"0\" firstSheet=\"1\""));
+    free(out);
+}
+
 static void test_xml_doctype_refused(void **st)
 {
     (void)st;
@@ -703,6 +731,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_xml_pptx_ole_to_picture),
         cmocka_unit_test(test_xml_choice_without_preview),
         cmocka_unit_test(test_xml_word_object_keeps_preview),
+        cmocka_unit_test(test_xml_workbook_sheet_indexes),
         cmocka_unit_test(test_xml_doctype_refused),
         cmocka_unit_test(test_not_ooxml),
     };
