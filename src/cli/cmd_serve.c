@@ -98,6 +98,7 @@ int mg_cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN); /* TLS writes go through write(2) */
 
+    (void)mg_cli_gettext(""); /* sets up gettext for the notices */
     unsigned generation = 1;
     struct mg_engine_ref *er = load_engine(path, generation, true);
     if (!er)
