@@ -136,6 +136,9 @@ bool mg_smtp_check_config(const struct mg_policy *p, GError **err)
         if (ctx)
             SSL_CTX_free(ctx);
     }
+    if (ok && cfg->n_relay_domains == 0)
+        mg_log(MG_LOG_WARN, NULL, NULL,
+               "[smtp] relay-domains is empty: every recipient will be refused (550 5.7.1)");
     mg_smtp_config_free(cfg);
     return ok;
 }

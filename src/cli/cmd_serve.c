@@ -26,13 +26,21 @@ static const char *default_conf_path(void)
     return access(path, F_OK) == 0 ? path : NULL;
 }
 
+static const char help[] = N_(
+    "Usage: mugai serve [-c FILE] [--check-config]\n"
+    "\n"
+    "Runs the SMTP relay: receives mail from the internet-side MTA, sanitizes\n"
+    "it and relays the result to the next hop; the sender hears 250 only after\n"
+    "the next hop accepted the sanitized message. SIGHUP reloads the\n"
+    "configuration, SIGTERM stops accepting and lets running transactions finish.\n"
+    "\n"
+    "  -c, --config FILE   configuration file (default /etc/mugai/mugai.conf\n"
+    "                      if present, else the built-in defaults)\n"
+    "      --check-config  check the configuration (and TLS files), then exit\n");
+
 static void usage(FILE *f)
 {
-    fputs("usage: mugai serve [-c FILE] [--check-config]\n"
-          "  -c, --config FILE   configuration (default " MG_SYSCONFDIR "/mugai/mugai.conf,\n"
-          "                      or the built-in defaults when it does not exist)\n"
-          "      --check-config  load and check the configuration, then exit\n",
-          f);
+    fputs(_(help), f);
 }
 
 /* Loads the policy and builds an engine over it; NULL after logging why. */
@@ -69,6 +77,8 @@ int mg_cmd_serve(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    if (mg_cli_wants_help(argc, argv, help))
+        return MG_EXIT_OK;
     const char *path = NULL;
     bool check = false;
     int ch;
@@ -77,7 +87,7 @@ int mg_cmd_serve(int argc, char **argv)
         switch (ch) {
         case 'c': path = optarg; break;
         case 'C': check = true; break;
-        case 'h': usage(stdout); return MG_EXIT_OK;
+        case 'h': usage(stdout); return MG_EXIT_OK; /* after mg_cli_wants_help, unreachable */
         default: usage(stderr); return MG_EXIT_USAGE;
         }
     }
