@@ -161,6 +161,11 @@ static void do_rcpt(struct mg_smtp_session *ss, const struct mg_smtp_cmd *c)
         mg_smtp_reply(ss, 451, "4.4.2", "Next hop failed, try again later");
         return;
     }
+    if (c->utf8_addr && !ss->tx.smtputf8) {
+        /* RFC 6531 3.5: a UTF-8 address needs a transaction begun with SMTPUTF8. */
+        mg_smtp_reply(ss, 553, "5.6.7", "<%s>: UTF-8 address without SMTPUTF8", c->addr);
+        return;
+    }
     if (ss->tx.rcpts->len >= cfg->max_recipients) {
         mg_smtp_reply(ss, 452, "4.5.3", "Too many recipients");
         return;
