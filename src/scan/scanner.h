@@ -35,7 +35,25 @@ struct mg_scan_stream *mg_scan_stream_new(const struct mg_scanner *s, mg_match_f
 int mg_scan_feed(struct mg_scan_stream *st, const uint8_t *buf, size_t len);
 void mg_scan_stream_free(struct mg_scan_stream *st);
 
-/* The implementation that runs (for `mugai version` and benchmarks). */
+/* The implementation that runs (for `mugai version` and benchmarks):
+ * "avx2", "sse42" or "scalar", the best the CPU supports unless the
+ * environment variable MUGAI_SCANNER_IMPL=scalar|sse42|avx2 forces one. */
 const char *mg_scanner_impl_name(void);
+
+/* Extensions (tests, benchmarks). Matches are reported exactly once per
+ * (pattern, end offset); the order within one feed or block call is not
+ * sorted by offset. After a callback stops a stream, further feeds return
+ * the same value without scanning. */
+enum mg_scan_impl { MG_SCAN_AUTO = 0, MG_SCAN_SCALAR, MG_SCAN_SSE42, MG_SCAN_AVX2 };
+bool mg_scanner_impl_supported(enum mg_scan_impl impl);
+/* Like mg_scanner_compile but with a fixed implementation (AUTO = as above);
+ * NULL with a message if the CPU lacks it. */
+struct mg_scanner *mg_scanner_compile_impl(const struct mg_pattern *pats, size_t n,
+                                           enum mg_scan_impl impl,
+                                           char *errbuf, size_t errlen);
+const char *mg_scanner_name(const struct mg_scanner *s);
+size_t mg_scanner_max_len(const struct mg_scanner *s);
+/* Total bytes fed to a stream so far (the next byte's absolute offset). */
+uint64_t mg_scan_stream_offset(const struct mg_scan_stream *st);
 
 #endif
