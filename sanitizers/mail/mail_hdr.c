@@ -560,23 +560,20 @@ bool mg_mail_hdr_fold(const char *hname, const char *value, size_t len, struct m
     return !mg_buf_failed(out);
 }
 
-bool mg_mail_hdr_encode(const char *hname, const uint8_t *utf8, size_t len, bool iso2022jp,
-                        struct mg_buf *out, size_t *unmappable)
+bool mg_mail_words_encode(size_t col, bool lead_space, const uint8_t *utf8, size_t len,
+                          bool iso2022jp, struct mg_buf *out, size_t *unmappable)
 {
-    if (!needs_encoding(utf8, len))
-        return mg_mail_hdr_fold(hname, (const char *)utf8, len, out);
-    size_t col = strlen(hname) + 2;
-    mg_buf_puts(out, hname);
-    mg_buf_puts(out, ":");
     const char *pre = iso2022jp ? "=?ISO-2022-JP?B?" : "=?UTF-8?B?";
     size_t overhead = strlen(pre) + 2;
     struct mg_buf chunk;
     mg_buf_init(&chunk);
     size_t i = 0;
-    /* A long header name leaves no room: start the words on the next line. */
+    /* No room left on the first line: start the words on the next one. */
     bool first = col + 1 + overhead + 24 <= 76;
-    if (!first)
+    if (!first) {
         mg_buf_puts(out, "\r\n");
+        lead_space = true;
+    }
     bool lead = true;
     while (i < len && !mg_buf_failed(out)) {
         /* Room on this line: 76 minus the column, the space and the word's frame. */
@@ -585,8 +582,8 @@ bool mg_mail_hdr_encode(const char *hname, const uint8_t *utf8, size_t len, bool
         size_t j = i;
         mg_buf_reset(&chunk);
         size_t bad = 0;
-        /* Grow the word one character at a time while it fits (words must
-         * hold whole characters, RFC 2047 section 5). */
+        /* Grow the word one character at a time while it fits (words hold
+         * whole characters, RFC 2047 section 5). */
         while (j < len) {
             size_t cl = ch_len(utf8 + j, len - j);
             size_t enc_len;
@@ -617,24 +614,37 @@ bool mg_mail_hdr_encode(const char *hname, const uint8_t *utf8, size_t len, bool
                 break;
             j += cl;
             if (enc_len > maxbytes)
-                break;   /* one character longer than a word: cannot happen at 45 bytes */
+                break;   /* one character longer than a word: not at 45 bytes */
         }
         if (unmappable != NULL)
             *unmappable += bad;
         if (!lead)
-            mg_buf_puts(out, "\r\n");
+            mg_buf_puts(out, "\r\n ");
+        else if (lead_space)
+            mg_buf_putc(out, ' ');
         lead = false;
-        mg_buf_putc(out, ' ');
+        first = false;
         mg_buf_puts(out, pre);
         b64_append(out, chunk.data, chunk.len);
         mg_buf_puts(out, "?=");
-        first = false;
         i = j;
     }
-    mg_buf_puts(out, "\r\n");
     bool ok = !mg_buf_failed(&chunk);
     mg_buf_free(&chunk);
     return ok && !mg_buf_failed(out);
+}
+
+bool mg_mail_hdr_encode(const char *hname, const uint8_t *utf8, size_t len, bool iso2022jp,
+                        struct mg_buf *out, size_t *unmappable)
+{
+    if (!needs_encoding(utf8, len))
+        return mg_mail_hdr_fold(hname, (const char *)utf8, len, out);
+    mg_buf_puts(out, hname);
+    mg_buf_puts(out, ":");
+    if (!mg_mail_words_encode(strlen(hname) + 1, true, utf8, len, iso2022jp, out, unmappable))
+        return false;
+    mg_buf_puts(out, "\r\n");
+    return !mg_buf_failed(out);
 }
 
 static bool attr_char(uint8_t c)

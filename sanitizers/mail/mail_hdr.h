@@ -38,6 +38,11 @@ bool mg_mail_param_get(const char *raw, size_t len, const char *name, struct mg_
 bool mg_mail_hdr_encode(const char *hname, const uint8_t *utf8, size_t len, bool iso2022jp,
                         struct mg_buf *out, size_t *unmappable);
 
+/* The encoded words alone, starting at column col (with a space before
+ * the first word when lead_space), joined by "\r\n ". */
+bool mg_mail_words_encode(size_t col, bool lead_space, const uint8_t *utf8, size_t len,
+                          bool iso2022jp, struct mg_buf *out, size_t *unmappable);
+
 /* Appends ";\r\n pname*=UTF-8''..." (RFC 2231, with continuations when
  * long) for a UTF-8 value. */
 bool mg_mail_param_encode(const char *pname, const uint8_t *utf8, size_t len,

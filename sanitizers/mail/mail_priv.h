@@ -67,6 +67,10 @@ bool mg_mail_stopped(const struct mg_mail_ctx *c);
 /* Walks the MIME tree of msg iteratively: body text into c->body,
  * attachments through mg_job_child into c->atts, actions on c->in. */
 void mg_mail_walk(struct mg_mail_ctx *c, GMimeMessage *msg);
+/* Dispatches bytes as an attachment item; with a reason other than
+ * MG_R_NONE the item is blocked with it (damaged, encrypted ...). */
+void mg_mail_add_bytes(struct mg_mail_ctx *c, const char *name, const uint8_t *p, size_t len,
+                       enum mg_reason block, const char *detail);
 /* Body parts: decode and append to c->body. */
 void mg_mail_body_text(struct mg_mail_ctx *c, const uint8_t *p, size_t len, const char *charset);
 void mg_mail_body_html(struct mg_mail_ctx *c, const uint8_t *p, size_t len, const char *charset);

@@ -246,6 +246,15 @@ static void block_part(struct mg_mail_ctx *c, const char *name, const uint8_t *p
     add_att(c, it, false);
 }
 
+void mg_mail_add_bytes(struct mg_mail_ctx *c, const char *name, const uint8_t *p, size_t len,
+                       enum mg_reason block, const char *detail)
+{
+    if (block == MG_R_NONE)
+        add_att(c, dispatch(c, name, p, len, MG_TC_UNKNOWN), false);
+    else
+        block_part(c, name, p, len, MG_TC_UNKNOWN, block, detail);
+}
+
 static void block_object(struct mg_mail_ctx *c, GMimeObject *obj, const char *name,
                          enum mg_reason r, const char *detail)
 {
