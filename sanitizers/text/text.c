@@ -44,7 +44,7 @@ static enum mg_verdict text_run(struct mg_job *job, struct mg_item *in, struct m
         char detail[160];
         snprintf(detail, sizeof detail,
                  "%zu undecodable byte sequence(s) as %s, first at byte offset %zu",
-                 st.dec.errors, mg_charset_name(st.dec.charset), st.dec.first_error);
+                 st.dec.errors, st.charset, st.dec.first_error);
         mg_buf_free(&res);
         return mg_item_block(in, MG_R_MALFORMED, detail);
     }
@@ -53,7 +53,7 @@ static enum mg_verdict text_run(struct mg_job *job, struct mg_item *in, struct m
         return MG_CLEAN;
     }
     if (st.dec.charset != MG_CS_ASCII && st.dec.charset != MG_CS_UTF8)
-        mg_item_action(in, MG_A_CONVERTED_TO_UTF8, mg_charset_name(st.dec.charset));
+        mg_item_action(in, MG_A_CONVERTED_TO_UTF8, st.charset);
     if (st.controls > 0)
         mg_item_actionf(in, MG_A_CONTROL_STRIPPED, "%zu", st.controls);
     if (st.urls > 0)

@@ -20,6 +20,7 @@ struct mg_text_opts {
 
 struct mg_text_stats {
     struct mg_decode_result dec;  /* errors > 0: the text is malformed */
+    const char *charset;          /* name of what was decoded, for the report */
     bool bom;                     /* a leading U+FEFF was dropped */
     size_t controls;              /* control characters removed */
     size_t urls;                  /* links rewritten */

@@ -36,6 +36,19 @@ size_t mg_text_strip_controls(const uint8_t *p, size_t len, struct mg_buf *out)
     return n;
 }
 
+/* The family name, or for iconv the label (or "UTF-16" when a BOM chose it). */
+static const char *charset_name(const char *label, const uint8_t *p, size_t len,
+                                enum mg_charset cs)
+{
+    if (cs != MG_CS_OTHER)
+        return mg_charset_name(cs);
+    if (mg_charset_from_label(label) == MG_CS_OTHER)
+        return label;
+    if (len >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)))
+        return "UTF-16";
+    return mg_charset_name(cs);
+}
+
 bool mg_text_clean(const char *label, const uint8_t *p, size_t len,
                    const struct mg_text_opts *o, struct mg_buf *out,
                    struct mg_text_stats *st)
@@ -49,8 +62,10 @@ bool mg_text_clean(const char *label, const uint8_t *p, size_t len,
     mg_buf_set_limit(&stripped, limit);
     bool ok = false;
 
+    st->charset = "unknown";
     if (!mg_charset_to_utf8(label, p, len, &dec, &st->dec))
         goto done;
+    st->charset = charset_name(label, p, len, st->dec.charset);
     const uint8_t *d = dec.data;
     size_t dlen = dec.len;
     if (dlen >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0) {

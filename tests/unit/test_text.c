@@ -162,6 +162,7 @@ static void test_clean_converts_and_strips(void **state)
     assert_true(mg_text_clean("Shift_JIS", (const uint8_t *)sj, sizeof sj - 1, &o, &b, &st));
     assert_string_equal(mg_buf_cstr(&b), "①髙～");
     assert_int_equal(st.dec.charset, MG_CS_CP932);
+    assert_string_equal(st.charset, "CP932");
     mg_buf_free(&b);
 }
 
@@ -183,6 +184,7 @@ static void test_clean_bom_dropped(void **state)
     mg_buf_init(&b);
     assert_true(mg_text_clean(NULL, (const uint8_t *)u16, sizeof u16 - 1, &o, &b, &st));
     assert_string_equal(mg_buf_cstr(&b), "aあ");
+    assert_string_equal(st.charset, "UTF-16");
     assert_true(st.changed);
     mg_buf_free(&b);
 }
@@ -199,6 +201,7 @@ static void test_clean_decode_errors(void **state)
     assert_true(mg_text_clean("utf-8", (const uint8_t *)in, sizeof in - 1, &o, &b, &st));
     assert_int_equal(st.dec.errors, 2);
     assert_int_equal(st.dec.first_error, 3);
+    assert_string_equal(st.charset, "UTF-8");
     mg_buf_free(&b);
     /* broken ISO-2022-JP escape */
     const char j[] = "ok\x1B$Zxx";
