@@ -321,11 +321,8 @@ static void notice(struct mg_mail_ctx *c, struct mg_buf *n)
                                      "Changes:")));
     mg_buf_putc(n, '\n');
     size_t before = n->len;
+    /* Every action of the message and its parts, removed parts included. */
     mg_notice_actions(c->job, c->in, n);
-    for (size_t i = 0; i < c->n_atts; i++) {
-        if (c->atts[i].it->verdict == MG_BLOCKED)
-            mg_notice_removed(c->job, c->atts[i].it, n);
-    }
     if (n->len > 0 && n->data[n->len - 1] != '\n')
         mg_buf_putc(n, '\n');
     if (n->len == before) {

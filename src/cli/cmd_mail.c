@@ -12,55 +12,58 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "engine/quarantine.h"
 #include "engine/report.h"
 
 int mg_cmd_mail(int argc, char **argv);
 
-static void usage(FILE *f)
-{
-    fprintf(f, "%s\n",
-            _("Usage: mugai mail [IN.eml|-] [-o OUT.eml] [--report FILE.json] [-c CONFIG]"));
-}
+static const char help[] = N_(
+    "Usage: mugai mail [IN.eml|-] [-o OUT.eml] [--report FILE.json] [-c CONFIG]\n"
+    "\n"
+    "Sanitizes one mail message: the result has text/plain bodies only (HTML\n"
+    "converted to text), attachments sanitized by type or replaced by notices,\n"
+    "and a notice at the top of the body listing every change. Reads standard\n"
+    "input and writes standard output when no file is named. The original\n"
+    "goes to the quarantine directory under the job id when anything was\n"
+    "changed or removed.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE    where to write the sanitized message (default stdout)\n"
+    "  -r, --report FILE    write the JSON report to FILE\n"
+    "  -c, --config FILE    configuration (default /etc/mugai/mugai.conf if\n"
+    "                       present, else the built-in defaults)\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "Exit status: 0 message written, nothing removed; 1 message written with\n"
+    "parts removed, or the whole message blocked (nothing written); 2 usage\n"
+    "error, fatal or temporary error (nothing written).\n");
 
-static bool write_all(int fd, const uint8_t *p, size_t len)
+static bool put(const char *path, const uint8_t *p, size_t len)
 {
+    if (path != NULL && strcmp(path, "-") != 0)
+        return mg_cli_write_file(path, p, len);
     while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
+        ssize_t n = write(STDOUT_FILENO, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
             return false;
-        }
         p += n;
         len -= (size_t)n;
     }
     return true;
 }
 
-/* Writes path atomically ("-" or NULL: stdout). */
-static bool write_file(const char *path, const uint8_t *p, size_t len)
+/* Anything changed or removed below it (then the original is quarantined). */
+static bool changed(const struct mg_item *it, unsigned depth)
 {
-    if (path == NULL || strcmp(path, "-") == 0)
-        return write_all(STDOUT_FILENO, p, len);
-    size_t pl = strlen(path);
-    char *tmp = malloc(pl + 16);
-    if (tmp == NULL)
-        return false;
-    snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
-        return false;
+    if (it->n_actions > 0 || it->verdict == MG_BLOCKED || it->verdict == MG_TEMPFAIL)
+        return true;
+    for (size_t i = 0; depth < 64 && i < it->n_children; i++) {
+        if (changed(it->children[i], depth + 1))
+            return true;
     }
-    bool ok = write_all(fd, p, len) && fchmod(fd, 0644) == 0 && fsync(fd) == 0;
-    if (close(fd) != 0)
-        ok = false;
-    if (ok && rename(tmp, path) != 0)
-        ok = false;
-    if (!ok)
-        unlink(tmp);
-    free(tmp);
-    return ok;
+    return false;
 }
 
 static bool any_blocked(const struct mg_item *it, unsigned depth)
@@ -80,13 +83,15 @@ int mg_cmd_mail(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"report", required_argument, NULL, 'r'},
         {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
+        {"policy", required_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
     };
+    if (mg_cli_wants_help(argc, argv, help))
+        return MG_EXIT_OK;
     const char *out_path = NULL, *report_path = NULL, *conf = NULL;
     optind = 1;
     int ch;
-    while ((ch = getopt_long(argc, argv, "o:r:c:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:r:c:", opts, NULL)) != -1) {
         switch (ch) {
         case 'o':
             out_path = optarg;
@@ -97,16 +102,13 @@ int mg_cmd_mail(int argc, char **argv)
         case 'c':
             conf = optarg;
             break;
-        case 'h':
-            usage(stdout);
-            return MG_EXIT_OK;
         default:
-            usage(stderr);
+            mg_cli_error("%s", _(help));
             return MG_EXIT_USAGE;
         }
     }
     if (argc - optind > 1) {
-        usage(stderr);
+        mg_cli_error("%s", _(help));
         return MG_EXIT_USAGE;
     }
     const char *in_path = optind < argc ? argv[optind] : "-";
@@ -130,7 +132,7 @@ int mg_cmd_mail(int argc, char **argv)
         mg_cli_error("%s", _("cannot start a job for the message"));
         free(data);
         mg_engine_free(eng);
-        return MG_EXIT_TEMPFAIL;
+        return MG_EXIT_ERROR;
     }
     const char *slash = strrchr(in_path, '/');
     const char *name = strcmp(in_path, "-") == 0 ? "message.eml" : slash ? slash + 1 : in_path;
@@ -138,23 +140,32 @@ int mg_cmd_mail(int argc, char **argv)
     enum mg_verdict v = mg_job_verdict(job);
     int rc = MG_EXIT_OK;
 
-    if (report_path != NULL) {
+    /* The original first: nothing is written unless it is safe in
+     * quarantine (nothing is lost). */
+    if (v != MG_TEMPFAIL && changed(root, 0) &&
+        !mg_quarantine_store(pol, job, data, len, "{\"command\":\"mail\"}")) {
+        mg_cli_error("%s: %s", in_path, _("cannot store the original in quarantine"));
+        rc = MG_EXIT_ERROR;
+    }
+    if (rc == MG_EXIT_OK && report_path != NULL) {
         struct mg_buf rep;
         mg_buf_init(&rep);
         mg_report_json(job, &rep, true);
-        if (mg_buf_failed(&rep) || !write_file(report_path, rep.data, rep.len)) {
+        if (mg_buf_failed(&rep) || !mg_cli_write_file(report_path, rep.data, rep.len)) {
             mg_cli_error("%s: %s", report_path, _("cannot write the mail report"));
-            rc = MG_EXIT_TEMPFAIL;
+            rc = MG_EXIT_ERROR;
         }
         mg_buf_free(&rep);
     }
-    if (v == MG_CLEAN || v == MG_SANITIZED) {
+    if (rc != MG_EXIT_OK) {
+        /* nothing more */
+    } else if (v == MG_CLEAN || v == MG_SANITIZED) {
         size_t olen = 0;
         const uint8_t *o = mg_item_result(root, &olen);
-        if ((o == NULL && olen > 0) || !write_file(out_path, o ? o : (const uint8_t *)"", olen)) {
+        if ((o == NULL && olen > 0) || !put(out_path, o ? o : (const uint8_t *)"", olen)) {
             mg_cli_error("%s: %s", out_path ? out_path : "stdout", strerror(errno));
-            rc = MG_EXIT_TEMPFAIL;
-        } else if (rc == MG_EXIT_OK && any_blocked(root, 0)) {
+            rc = MG_EXIT_ERROR;
+        } else if (any_blocked(root, 0)) {
             rc = MG_EXIT_BLOCKED;
         }
     } else {
@@ -163,7 +174,7 @@ int mg_cmd_mail(int argc, char **argv)
         mg_cli_error("%s: %s (%s)%s%s", in_path, mg_verdict_name(v),
                      mg_reason_keyword(root->reason), root->reason_detail ? ": " : "",
                      root->reason_detail ? root->reason_detail : "");
-        rc = v == MG_TEMPFAIL ? MG_EXIT_TEMPFAIL : MG_EXIT_BLOCKED;
+        rc = v == MG_TEMPFAIL ? MG_EXIT_ERROR : MG_EXIT_BLOCKED;
     }
     mg_job_free(job);
     free(data);
