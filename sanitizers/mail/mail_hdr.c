@@ -291,7 +291,7 @@ struct seg {
  * ';'), unquoted into b; returns the index after it. */
 static size_t read_value(const char *p, size_t n, size_t i, struct mg_buf *b)
 {
-    while (i < n && (p[i] == ' ' || p[i] == '\t'))
+    while (i < n && is_wsp((unsigned char)p[i]))
         i++;
     if (i < n && p[i] == '"') {
         i++;
@@ -311,7 +311,7 @@ static size_t read_value(const char *p, size_t n, size_t i, struct mg_buf *b)
     while (i < n && p[i] != ';')
         i++;
     size_t e = i;
-    while (e > s && (p[e - 1] == ' ' || p[e - 1] == '\t'))
+    while (e > s && is_wsp((unsigned char)p[e - 1]))
         e--;
     mg_buf_append(b, p + s, e - s);
     return i;

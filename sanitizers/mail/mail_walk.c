@@ -111,7 +111,13 @@ static char *part_name(struct mg_mail_ctx *c, GMimeObject *obj)
         g_free(n);
         n = raw_param(c, obj, "Content-Type", "name");
     }
-    return n ? n : g_strdup("");
+    return n ? g_strstrip(n) : g_strdup("");
+}
+
+static void lower(char *s)
+{
+    for (; *s; s++)
+        *s = g_ascii_tolower(*s);
 }
 
 static bool is_type(GMimeObject *obj, const char *type, const char *sub)
@@ -280,6 +286,8 @@ static void leaf(struct mg_mail_ctx *c, GMimeObject *obj, unsigned flags)
     char desc[160];
     snprintf(desc, sizeof(desc), "%s%s%s/%s", name, name[0] ? " " : "", mt ? mt : "?",
              st ? st : "?");
+    if (strlen(name) < strlen(desc))
+        lower(desc + strlen(name));
     /* Disposition attachment, or a named part with any disposition (Apple
      * Mail sends attachments "inline; filename=..."). */
     bool attach = is_attachment(obj) ||
@@ -413,6 +421,7 @@ static void note_dropped_alternatives(struct mg_mail_ctx *c, GMimeMultipart *mp,
         GMimeObject *ch = g_mime_multipart_get_part(mp, i);
         GMimeContentType *ct = g_mime_object_get_content_type(ch);
         char *mime = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("?");
+        lower(mime);
         char d[160];
         snprintf(d, sizeof(d), "%s (%s)", mime, mg_mail_tr(c, N_("alternative version")));
         mg_item_action(c->in, MG_A_PART_REMOVED, d);

@@ -147,6 +147,9 @@ static void test_param_2231(void **state)
     /* Quoted ';' and escapes. */
     assert_string_equal(param("attachment; filename=\"a;b\\\"c.txt\"", "filename", &f),
                         "a;b\"c.txt");
+    /* gmime's raw values end with the line break. */
+    assert_string_equal(param(" attachment;\r\n filename*=UTF-8''a.txt\r\n", "filename", &f),
+                        "a.txt");
     param("attachment; size=3", "filename", &f);
     assert_false(f);
 }
