@@ -209,16 +209,19 @@ static void write_text_part(struct mg_mail_ctx *c, const struct mg_buf *text, co
     mg_buf_free(&h);
 }
 
-/* A MIME type we can write: "type/subtype" of token characters. */
+/* A MIME type we can write: "type/subtype" of token characters, with
+ * optional "; name=value" parameters of the same characters. */
 static bool mime_ok(const char *m)
 {
     if (m == NULL || m[0] == '\0' || strlen(m) > 90)
         return false;
     const char *slash = strchr(m, '/');
-    if (slash == NULL || slash == m || slash[1] == '\0')
+    const char *semi = strchr(m, ';');
+    if (slash == NULL || slash == m || slash[1] == '\0' || (semi != NULL && semi < slash))
         return false;
     for (const char *p = m; *p; p++) {
-        if (!(g_ascii_isalnum(*p) || strchr("/!#$&^_.+-", *p)))
+        if (!(g_ascii_isalnum(*p) || strchr("/!#$&^_.+-", *p) ||
+              (semi != NULL && p >= semi && strchr("; =", *p))))
             return false;
     }
     return true;

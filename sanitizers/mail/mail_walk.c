@@ -163,7 +163,10 @@ static bool base64_ok(GMimeStream *raw)
             count++;
         }
     }
-    return count % 4 == 0;
+    /* A quantum cut short by two or three characters still decodes (gmime
+     * drops a '=' when a part ends in a bare LF before a CRLF boundary);
+     * one lone character is six bits of nothing: damaged. */
+    return count % 4 != 1;
 }
 
 /* Transfer-decoded bytes of a leaf; NULL on damage (*broken) or failure. */
@@ -366,7 +369,7 @@ static void leaf(struct mg_mail_ctx *c, GMimeObject *obj, unsigned flags)
         if (ba->len >= sizeof(pgp) - 1 &&
             g_strstr_len((const char *)ba->data, (gssize)ba->len, pgp) != NULL) {
             block_part(c, name[0] ? name : "message.asc", ba->data, ba->len, MG_TC_ENCRYPTED,
-                       MG_R_ENCRYPTED, "PGP (-----BEGIN PGP MESSAGE-----)");
+                       MG_R_ENCRYPTED, "PGP (inline)");
             goto out;
         }
         mg_mail_body_text(c, ba->data, ba->len, cs);
