@@ -385,7 +385,8 @@ static void test_random_chunks(void **state)
         for (size_t i = 0; i < len; i++) {
             x ^= x << 13; x ^= x >> 17; x ^= x << 5;
             /* bias toward the interesting bytes */
-            buf[i] = (round % 3 == 0) ? (uint8_t)"\x1B$B(@DIJ!~\x0E\x0F\x8E\x8F\xA1\xFE\x81\xFC"[x % 20]
+            static const char bias[] = "\x1B$B(@DIJ!~\x0E\x0F\x8E\x8F\xA1\xFE\x81\xFC";
+            buf[i] = (round % 3 == 0) ? (uint8_t)bias[x % (sizeof(bias) - 1)]
                                       : (uint8_t)x;
         }
         for (size_t k = 0; k < sizeof lbl / sizeof lbl[0]; k++) {
