@@ -132,13 +132,30 @@ static bool is_attachment(GMimeObject *obj)
     return d != NULL && g_ascii_strcasecmp(d, "attachment") == 0;
 }
 
+/* Character classes for base64_ok: 0 invalid, 1 alphabet, 2 space, 3 '='. */
+static unsigned char b64class[256];
+
+static gpointer init_b64class(gpointer unused)
+{
+    (void)unused;
+    for (int ch = 0; ch < 256; ch++) {
+        bool alpha = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                     (ch >= '0' && ch <= '9') || ch == '+' || ch == '/';
+        b64class[ch] = alpha ? 1 : (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') ? 2
+                                 : ch == '=' ? 3 : 0;
+    }
+    return NULL;
+}
+
 /* Checks the base64 text of a part before gmime decodes it: gmime skips
  * what it does not understand, and damaged content must not pass. */
 static bool base64_ok(GMimeStream *raw)
 {
+    static GOnce once = G_ONCE_INIT;
+    g_once(&once, init_b64class, NULL);
     if (g_mime_stream_reset(raw) < 0)
         return false;
-    char buf[8192];
+    char buf[65536];
     size_t count = 0;
     bool pad = false;
     for (;;) {
@@ -148,19 +165,17 @@ static bool base64_ok(GMimeStream *raw)
         if (n == 0)
             break;
         for (ssize_t i = 0; i < n; i++) {
-            unsigned char ch = (unsigned char)buf[i];
-            if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
-                continue;
-            if (ch == '=') {
+            unsigned k = b64class[(unsigned char)buf[i]];
+            if (k == 1) {
+                if (pad)
+                    return false;   /* data after the padding */
+                count++;
+            } else if (k == 3) {
                 pad = true;
                 count++;
-                continue;
-            }
-            bool alpha = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-                         (ch >= '0' && ch <= '9') || ch == '+' || ch == '/';
-            if (!alpha || pad)
+            } else if (k == 0) {
                 return false;
-            count++;
+            }
         }
     }
     /* A quantum cut short by two or three characters still decodes (gmime
