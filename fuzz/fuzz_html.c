@@ -25,7 +25,7 @@ static void check(const uint8_t *p, size_t n)
         if (!tagish)
             continue;
         /* our own "<url>": only allowed schemes */
-        static const char *const ok[] = {"<http://", "<https://", "<ftp://", "<mailto:",
+        static const char *const ok[] = {"<http:", "<https:", "<ftp:", "<mailto:",
                                          "<tel:", "<//"};
         bool fine = false;
         for (size_t k = 0; k < sizeof(ok) / sizeof(ok[0]); k++) {

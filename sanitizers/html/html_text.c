@@ -611,7 +611,7 @@ bool mg_html_to_text(const uint8_t *html, size_t len, const char *charset_label,
         if (mg_buf_failed(out)) {
             stats->error = MG_HTML_ERR_LIMIT;
             ok = false;
-        } else if (!mg_utf8_valid(out->data + start, out->len - start)) {
+        } else if (out->len > start && !mg_utf8_valid(out->data + start, out->len - start)) {
             stats->error = MG_HTML_ERR_PARSE;     /* cannot happen; never pass it on */
             ok = false;
         }

@@ -11,8 +11,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <unistd.h>
+
 #include "core/buf.h"
 #include "core/utf8.h"
+#include "engine/engine.h"
 #include "sanitizers/html/html_charset.h"
 #include "sanitizers/html/html_text.h"
 #include "sanitizers/html/html_url.h"
@@ -448,6 +451,114 @@ static void test_url_classify(void **state)
     mg_buf_free(&b);
 }
 
+
+/* ---- the sanitizer through the engine ---------------------------------- */
+
+static struct mg_engine *engine_with(const char *conf)
+{
+    char path[] = "/tmp/mugai-test-html-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
+    close(fd);
+    GError *err = NULL;
+    struct mg_policy *pol = mg_policy_load(path, &err);
+    unlink(path);
+    if (pol == NULL)
+        fail_msg("policy: %s", err->message);
+    struct mg_engine *e = mg_engine_new(pol, &err);
+    if (e == NULL)
+        fail_msg("engine: %s", err->message);
+    return e;
+}
+
+#define BASE_CONF "[clamav]\nmode = auto\nsystem-db = /nonexistent\n"
+
+static bool has_action(const struct mg_item *it, enum mg_action a, const char *detail_part)
+{
+    for (size_t i = 0; i < it->n_actions; i++) {
+        if (it->actions[i].action == a &&
+            (detail_part == NULL || strstr(it->actions[i].detail, detail_part) != NULL))
+            return true;
+    }
+    return false;
+}
+
+static char *result_text(struct mg_item *it)
+{
+    size_t len;
+    const uint8_t *p = mg_item_result(it, &len);
+    assert_non_null(p);
+    char *s = malloc(len + 1);
+    assert_non_null(s);
+    memcpy(s, p, len);
+    s[len] = '\0';
+    return s;
+}
+
+static void test_run_page(void **state)
+{
+    (void)state;
+    struct mg_engine *e = engine_with(BASE_CONF);
+    struct mg_job *job = mg_job_new(e, "test-html");
+    const char *h = "<!DOCTYPE html>\n<html><head><title>t</title><script>alert(1)</script></head>"
+                    "<body onload='x()'><h1>Notice</h1><p>Read <a href='https://example.com/a'>"
+                    "this</a> and <a href='javascript:go()'>that</a>.</p>"
+                    "<img src='http://track.example/p.gif'><iframe src='http://x/'></iframe>"
+                    "</body></html>\n";
+    struct mg_item *it = mg_job_run(job, "Page.HTML", (const uint8_t *)h, strlen(h), MG_TC_UNKNOWN);
+    assert_int_equal(it->type.cls, MG_TC_HTML);
+    assert_int_equal(it->verdict, MG_SANITIZED);
+    assert_string_equal(it->sanitizer, "html");
+    assert_string_equal(mg_item_result_name(it), "Page.txt");
+    assert_string_equal(it->out_mime, "text/plain; charset=utf-8");
+    assert_true(has_action(it, MG_A_HTML_TO_TEXT, NULL));
+    assert_true(has_action(it, MG_A_SCRIPT_REMOVED, "<script> \xC3\x97" "1"));
+    assert_true(has_action(it, MG_A_SCRIPT_REMOVED, "on*= \xC3\x97" "1"));
+    assert_true(has_action(it, MG_A_IMAGE_REMOVED, "http(s) \xC3\x97" "1"));
+    assert_true(has_action(it, MG_A_OLE_REMOVED, "<iframe>"));
+    assert_false(has_action(it, MG_A_CONVERTED_TO_UTF8, NULL));
+    char *s = result_text(it);
+    assert_string_equal(s, "Notice\n\nRead this <https://example.com/a> and that.\n");
+    free(s);
+    mg_job_free(job);
+    mg_engine_free(e);
+}
+
+static void test_run_japanese_and_defang(void **state)
+{
+    (void)state;
+    struct mg_engine *e = engine_with(BASE_CONF "[text]\nurls = defang\n");
+    struct mg_job *job = mg_job_new(e, "test-html-ja");
+    const char *h = "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; "
+                    "charset=Shift_JIS\"></head><body><p>" SJIS_TEXT "</p>"
+                    "<p><a href='https://www.example.jp/x'>link</a></p></body></html>";
+    struct mg_item *it = mg_job_run(job, "mail.htm", (const uint8_t *)h, strlen(h), MG_TC_UNKNOWN);
+    assert_int_equal(it->verdict, MG_SANITIZED);
+    assert_string_equal(mg_item_result_name(it), "mail.txt");
+    assert_true(has_action(it, MG_A_CONVERTED_TO_UTF8, "CP932"));
+    assert_true(has_action(it, MG_A_URL_DEFANGED, "1"));
+    char *s = result_text(it);
+    assert_string_equal(s, UTF8_TEXT "\n\nlink <hxxps://www[.]example[.]jp/x>\n");
+    free(s);
+    mg_job_free(job);
+    mg_engine_free(e);
+}
+
+static void test_run_undecodable_is_blocked(void **state)
+{
+    (void)state;
+    struct mg_engine *e = engine_with(BASE_CONF);
+    struct mg_job *job = mg_job_new(e, "test-html-bad");
+    const char *h = "<!DOCTYPE html>\n<html><head><meta charset=utf-8><title>x</title></head>"
+                    "<body><p>broken \x80\xFF\x80\xFF\xFE bytes</p></body></html>\n";
+    struct mg_item *it = mg_job_run(job, "bad.html", (const uint8_t *)h, strlen(h), MG_TC_UNKNOWN);
+    assert_int_equal(it->verdict, MG_BLOCKED);
+    assert_int_equal(it->reason, MG_R_MALFORMED);
+    mg_job_free(job);
+    mg_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +576,9 @@ int main(void)
         cmocka_unit_test(test_empty_and_limits),
         cmocka_unit_test(test_time_limit),
         cmocka_unit_test(test_url_classify),
+        cmocka_unit_test(test_run_page),
+        cmocka_unit_test(test_run_japanese_and_defang),
+        cmocka_unit_test(test_run_undecodable_is_blocked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
