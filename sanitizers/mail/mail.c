@@ -117,12 +117,20 @@ static enum mg_verdict mail_run(struct mg_job *job, struct mg_item *in, struct m
 
     GMimeParserOptions *po = g_mime_parser_options_new();
     g_mime_parser_options_set_warning_callback(po, on_warning, &c);
-    GMimeStream *stream = g_mime_stream_mem_new_with_buffer((const char *)in->data, in->len);
+    if (in->len > G_MAXUINT) {
+        mg_mail_conf_free(&c.conf);
+        g_mime_parser_options_free(po);
+        return mg_item_block(in, MG_R_LIMIT_SIZE, "message over 4 GB");
+    }
+    /* gmime reads the job's bytes in place: the array borrows in->data and
+     * gives it back (g_byte_array_free(.., FALSE)) instead of a 1:1 copy. */
+    GByteArray *borrowed = g_byte_array_new_take((guint8 *)in->data, in->len);
+    GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(borrowed);
+    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
     GMimeMessage *msg = g_mime_parser_construct_message(parser, po);
     g_object_unref(parser);
-    g_object_unref(stream);
 
     enum mg_verdict v = MG_SANITIZED;
     if (msg == NULL) {
@@ -131,33 +139,21 @@ static enum mg_verdict mail_run(struct mg_job *job, struct mg_item *in, struct m
     }
     if (!mg_mail_stopped(&c))
         mg_mail_walk(&c, msg);
-    if (!mg_mail_stopped(&c)) {
-        struct mg_spool *sp = mg_job_spool(job);
-        struct mg_sink tmp;
-        if (sp == NULL) {
-            mg_mail_whole_tempfail(&c, MG_R_RESOURCES, "spool");
-        } else {
-            /* Built into a spool first: a failure half-way must not leave
-             * half a message in out. */
-            mg_sink_init_spool(&tmp, sp);
-            if (!mg_mail_build(&c, msg, &tmp)) {
-                mg_mail_whole_tempfail(&c, MG_R_RESOURCES, "write");
-            } else {
-                size_t len = 0;
-                const uint8_t *p = mg_spool_view(sp, &len);
-                if ((p == NULL && len > 0) || mg_spool_failed(sp) ||
-                    !mg_sink_write(out, p, len))
-                    mg_mail_whole_tempfail(&c, MG_R_RESOURCES, "write");
-            }
-        }
-    }
+    /* Written straight into out: on BLOCKED or TEMPFAIL the engine ignores
+     * what is there (contract.h). */
+    if (!mg_mail_stopped(&c) && !mg_mail_build(&c, msg, out))
+        mg_mail_whole_tempfail(&c, MG_R_RESOURCES, "write");
     if (c.whole_tempfail)
         v = mg_item_tempfail(in, c.whole_reason, c.whole_detail);
     else if (c.whole_blocked)
         v = mg_item_block(in, c.whole_reason, c.whole_detail);
 done:
+    /* The parts of msg hold substreams of stream: both go before the
+     * borrowed bytes are handed back. */
     if (msg != NULL)
         g_object_unref(msg);
+    g_object_unref(stream);
+    g_byte_array_free(borrowed, FALSE);
     g_mime_parser_options_free(po);
     g_free(c.atts);
     mg_buf_free(&c.body);

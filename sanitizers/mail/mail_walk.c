@@ -2,6 +2,7 @@
  * [mail] max-nesting, part count by [limits] max-items). Each leaf is a
  * body (to text), a container handled here (signed, encrypted, related,
  * alternative), or an attachment handed to the engine with mg_job_child. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -184,35 +185,79 @@ static bool base64_ok(GMimeStream *raw)
     return count % 4 != 1;
 }
 
-/* Transfer-decoded bytes of a leaf; NULL on damage (*broken) or failure. */
-static GByteArray *part_bytes(struct mg_mail_ctx *c, GMimePart *part, bool *broken)
+/* Transfer-decoded bytes of a leaf, decoded chunk by chunk into a job
+ * spool (memory up to the spool threshold, then an unlinked file), so the
+ * engine can take them without another copy. Returns false on damage
+ * (*broken), over the item size (*too_big) or failure. */
+static bool part_bytes(struct mg_mail_ctx *c, GMimePart *part, const uint8_t **data, size_t *len,
+                       bool *broken, bool *too_big)
 {
-    *broken = false;
+    *broken = *too_big = false;
+    *data = (const uint8_t *)"";
+    *len = 0;
     GMimeDataWrapper *w = g_mime_part_get_content(part);
-    if (w == NULL)
-        return g_byte_array_new();
-    GMimeStream *raw = g_mime_data_wrapper_get_stream(w);
-    if (raw != NULL && g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64 &&
-        !base64_ok(raw)) {
+    GMimeStream *raw = w ? g_mime_data_wrapper_get_stream(w) : NULL;
+    if (raw == NULL)
+        return true;
+    GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
+    if (enc == GMIME_CONTENT_ENCODING_BASE64 && !base64_ok(raw)) {
         *broken = true;
-        return NULL;
+        return false;
     }
-    GMimeStream *mem = g_mime_stream_mem_new();
-    if (g_mime_data_wrapper_write_to_stream(w, mem) < 0) {
-        g_object_unref(mem);
-        *broken = true;
-        return NULL;
+    struct mg_spool *sp = mg_job_spool(c->job);
+    if (sp == NULL || g_mime_stream_reset(raw) < 0) {
+        mg_mail_whole_tempfail(c, MG_R_RESOURCES, "spool");
+        return false;
     }
-    GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
-    g_object_unref(mem);
-    if (!mg_job_charge(c->job, ba->len)) {
-        g_byte_array_free(ba, TRUE);
+    GMimeStream *f = g_mime_stream_filter_new(raw);
+    if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+        enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+        GMimeFilter *dec = g_mime_filter_basic_new(enc, FALSE);
+        g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), dec);
+        g_object_unref(dec);
+    }
+    char buf[65536];
+    bool ok = true;
+    for (;;) {
+        ssize_t n = g_mime_stream_read(f, buf, sizeof(buf));
+        if (n < 0) {
+            *broken = true;
+            ok = false;
+            break;
+        }
+        if (n == 0 && g_mime_stream_eos(f))
+            break;
+        if (n > 0 && !mg_spool_write(sp, buf, (size_t)n)) {
+            ok = false;
+            if (mg_spool_error(sp) == EFBIG)
+                *too_big = true;
+            else
+                mg_mail_whole_tempfail(c, MG_R_RESOURCES, "spool");
+            break;
+        }
+        if (!mg_job_time_ok(c->job)) {
+            mg_mail_whole_block(c, MG_R_LIMIT_TIME, "%s", "");
+            ok = false;
+            break;
+        }
+    }
+    g_object_unref(f);
+    if (!ok)
+        return false;
+    size_t n = 0;
+    const uint8_t *v = mg_spool_view(sp, &n);
+    if (v == NULL && n > 0) {
+        mg_mail_whole_tempfail(c, MG_R_RESOURCES, "spool view");
+        return false;
+    }
+    if (!mg_job_charge(c->job, n)) {
         mg_mail_whole_block(c, MG_R_LIMIT_SIZE, "%s",
                             mg_mail_tr(c, N_("the message exceeds the total size limit")));
-        return NULL;
+        return false;
     }
-    return ba;
+    *data = v ? v : (const uint8_t *)"";
+    *len = n;
+    return true;
 }
 
 static void add_att(struct mg_mail_ctx *c, struct mg_item *it, bool is_message)
@@ -247,11 +292,13 @@ static void add_att(struct mg_mail_ctx *c, struct mg_item *it, bool is_message)
     c->n_atts++;
 }
 
-/* Hands bytes to the engine as a child item (copied into the job). */
+/* Hands bytes to the engine as a child item; copied into the job unless
+ * they already live as long as it (owned: a job spool). */
 static struct mg_item *dispatch(struct mg_mail_ctx *c, const char *name, const uint8_t *p,
-                                size_t len, enum mg_type_class forced)
+                                size_t len, enum mg_type_class forced, bool owned)
 {
-    const uint8_t *kept = len ? mg_job_keep(c->job, p, len) : (const uint8_t *)"";
+    const uint8_t *kept = owned || len == 0 ? (len ? p : (const uint8_t *)"")
+                                            : mg_job_keep(c->job, p, len);
     if (kept == NULL)
         return NULL;
     if (forced == MG_TC_UNKNOWN)
@@ -262,9 +309,10 @@ static struct mg_item *dispatch(struct mg_mail_ctx *c, const char *name, const u
 /* A part we refuse outright (encrypted, TNEF, fragment): it still becomes an
  * item so that the report and the notice name it. */
 static void block_part(struct mg_mail_ctx *c, const char *name, const uint8_t *p, size_t len,
-                       enum mg_type_class forced, enum mg_reason r, const char *detail)
+                       bool owned, enum mg_type_class forced, enum mg_reason r,
+                       const char *detail)
 {
-    struct mg_item *it = dispatch(c, name, p, len, forced);
+    struct mg_item *it = dispatch(c, name, p, len, forced, owned);
     if (it != NULL && it->verdict != MG_TEMPFAIL && it->reason != MG_R_VIRUS)
         mg_item_block(it, r, detail);
     add_att(c, it, false);
@@ -274,9 +322,9 @@ void mg_mail_add_bytes(struct mg_mail_ctx *c, const char *name, const uint8_t *p
                        enum mg_reason block, const char *detail)
 {
     if (block == MG_R_NONE)
-        add_att(c, dispatch(c, name, p, len, MG_TC_UNKNOWN), false);
+        add_att(c, dispatch(c, name, p, len, MG_TC_UNKNOWN, false), false);
     else
-        block_part(c, name, p, len, MG_TC_UNKNOWN, block, detail);
+        block_part(c, name, p, len, false, MG_TC_UNKNOWN, block, detail);
 }
 
 static void block_object(struct mg_mail_ctx *c, GMimeObject *obj, const char *name,
@@ -284,7 +332,7 @@ static void block_object(struct mg_mail_ctx *c, GMimeObject *obj, const char *na
 {
     char *s = g_mime_object_to_string(obj, NULL);
     size_t len = s ? strlen(s) : 0;
-    block_part(c, name, (const uint8_t *)(s ? s : ""), len, MG_TC_ENCRYPTED, r, detail);
+    block_part(c, name, (const uint8_t *)(s ? s : ""), len, false, MG_TC_ENCRYPTED, r, detail);
     g_free(s);
 }
 
@@ -310,8 +358,9 @@ static void leaf(struct mg_mail_ctx *c, GMimeObject *obj, unsigned flags)
      * Mail sends attachments "inline; filename=..."). */
     bool attach = is_attachment(obj) ||
                   (name[0] != '\0' && g_mime_object_get_disposition(obj) != NULL);
-    bool broken = false;
-    GByteArray *ba = NULL;
+    bool broken = false, too_big = false;
+    const uint8_t *bd = NULL;
+    size_t bl = 0;
 
     if (is_type(obj, "message", "external-body")) {
         /* A pointer to content elsewhere: nothing to sanitize, nothing kept. */
@@ -331,11 +380,12 @@ static void leaf(struct mg_mail_ctx *c, GMimeObject *obj, unsigned flags)
         c->n_removed++;
         goto out;
     }
-    ba = part_bytes(c, GMIME_PART(obj), &broken);
-    if (ba == NULL) {
+    if (!part_bytes(c, GMIME_PART(obj), &bd, &bl, &broken, &too_big)) {
         if (broken) {
             const char *why = mg_mail_tr(c, N_("damaged transfer encoding"));
-            block_part(c, name, (const uint8_t *)"", 0, MG_TC_UNKNOWN, MG_R_MALFORMED, why);
+            block_part(c, name, NULL, 0, false, MG_TC_UNKNOWN, MG_R_MALFORMED, why);
+        } else if (too_big) {
+            block_part(c, name, NULL, 0, false, MG_TC_UNKNOWN, MG_R_LIMIT_SIZE, desc);
         }
         goto out;
     }
@@ -343,29 +393,29 @@ static void leaf(struct mg_mail_ctx *c, GMimeObject *obj, unsigned flags)
         GMimeSecureMimeType t =
             g_mime_application_pkcs7_mime_get_smime_type(GMIME_APPLICATION_PKCS7_MIME(obj));
         if (t != GMIME_SECURE_MIME_TYPE_SIGNED_DATA && t != GMIME_SECURE_MIME_TYPE_CERTS_ONLY) {
-            block_part(c, name, ba->data, ba->len, MG_TC_ENCRYPTED, MG_R_ENCRYPTED,
+            block_part(c, name, bd, bl, true, MG_TC_ENCRYPTED, MG_R_ENCRYPTED,
                        "S/MIME (application/pkcs7-mime)");
             goto out;
         }
     }
     if (is_type(obj, "application", "pgp-encrypted") ||
         is_type(obj, "application", "x-pkcs7-mime")) {
-        block_part(c, name, ba->data, ba->len, MG_TC_ENCRYPTED, MG_R_ENCRYPTED, desc);
+        block_part(c, name, bd, bl, true, MG_TC_ENCRYPTED, MG_R_ENCRYPTED, desc);
         goto out;
     }
     if (is_winmail(obj, name)) {
-        block_part(c, name[0] ? name : "winmail.dat", ba->data, ba->len, MG_TC_UNKNOWN,
+        block_part(c, name[0] ? name : "winmail.dat", bd, bl, true, MG_TC_UNKNOWN,
                    MG_R_NO_SANITIZER,
                    mg_mail_tr(c, N_("Outlook TNEF (winmail.dat) is not unpacked by mugai")));
         goto out;
     }
     if (is_type(obj, "message", "partial")) {
-        block_part(c, name, ba->data, ba->len, MG_TC_UNKNOWN, MG_R_MALFORMED,
+        block_part(c, name, bd, bl, true, MG_TC_UNKNOWN, MG_R_MALFORMED,
                    mg_mail_tr(c, N_("a fragment of a message (message/partial)")));
         goto out;
     }
     if (is_type(obj, "message", "rfc822") || is_type(obj, "message", "global")) {
-        add_att(c, dispatch(c, name, ba->data, ba->len, MG_TC_MAIL), true);
+        add_att(c, dispatch(c, name, bd, bl, MG_TC_MAIL, true), true);
         goto out;
     }
     if ((flags & F_RELATED_RES) && !attach) {
@@ -381,18 +431,18 @@ static void leaf(struct mg_mail_ctx *c, GMimeObject *obj, unsigned flags)
     if (!attach && is_type(obj, "text", "plain")) {
         const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
         static const char pgp[] = "-----BEGIN PGP MESSAGE-----";
-        if (ba->len >= sizeof(pgp) - 1 &&
-            g_strstr_len((const char *)ba->data, (gssize)ba->len, pgp) != NULL) {
-            block_part(c, name[0] ? name : "message.asc", ba->data, ba->len, MG_TC_ENCRYPTED,
+        if (bl >= sizeof(pgp) - 1 && bl <= G_MAXSSIZE &&
+            g_strstr_len((const char *)bd, (gssize)bl, pgp) != NULL) {
+            block_part(c, name[0] ? name : "message.asc", bd, bl, true, MG_TC_ENCRYPTED,
                        MG_R_ENCRYPTED, "PGP (inline)");
             goto out;
         }
-        mg_mail_body_text(c, ba->data, ba->len, cs);
+        mg_mail_body_text(c, bd, bl, cs);
         goto out;
     }
     if (!attach && is_type(obj, "text", "html")) {
         const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
-        mg_mail_body_html(c, ba->data, ba->len, cs);
+        mg_mail_body_html(c, bd, bl, cs);
         goto out;
     }
     if (!attach && is_type(obj, "image", "*") && g_mime_object_get_content_id(obj) != NULL &&
@@ -404,10 +454,8 @@ static void leaf(struct mg_mail_ctx *c, GMimeObject *obj, unsigned flags)
         c->n_removed++;
         goto out;
     }
-    add_att(c, dispatch(c, name, ba->data, ba->len, MG_TC_UNKNOWN), false);
+    add_att(c, dispatch(c, name, bd, bl, MG_TC_UNKNOWN, true), false);
 out:
-    if (ba != NULL)
-        g_byte_array_free(ba, TRUE);
     g_free(name);
 }
 
@@ -556,7 +604,7 @@ void mg_mail_walk(struct mg_mail_ctx *c, GMimeMessage *msg)
             char *name = part_name(c, f.obj);
             char *txt = sub ? g_mime_object_to_string(GMIME_OBJECT(sub), NULL) : NULL;
             if (txt == NULL) {
-                block_part(c, name, (const uint8_t *)"", 0, MG_TC_UNKNOWN, MG_R_MALFORMED,
+                block_part(c, name, NULL, 0, false, MG_TC_UNKNOWN, MG_R_MALFORMED,
                            "message/rfc822");
             } else {
                 size_t len = strlen(txt);
@@ -564,7 +612,8 @@ void mg_mail_walk(struct mg_mail_ctx *c, GMimeMessage *msg)
                     mg_mail_whole_block(c, MG_R_LIMIT_SIZE, "%s",
                                         mg_mail_tr(c, N_("the message exceeds the total size limit")));
                 else
-                    add_att(c, dispatch(c, name, (const uint8_t *)txt, len, MG_TC_MAIL), true);
+                    add_att(c, dispatch(c, name, (const uint8_t *)txt, len, MG_TC_MAIL, false),
+                            true);
             }
             g_free(txt);
             g_free(name);
