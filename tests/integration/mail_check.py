@@ -246,6 +246,13 @@ if part.get_content_charset() != "iso-2022-jp" or want not in part.get_payload(d
 if "=?ISO-2022-JP?B?" not in load(os.path.join(OUT, "iso.eml")).decode("ascii"):
     fail("iso", "Subject not ISO-2022-JP encoded")
 
+# prefer-plain = false, notice-position = bottom.
+alt = body_text(parse(load(os.path.join(OUT, "althtml.eml"))))
+if int(load(os.path.join(OUT, "althtml.rc"))) != 0 or "HTML版の本文です。" not in alt or \
+        "プレーンテキスト版" in alt or "x()" in alt or \
+        not (0 <= alt.find("HTML版の本文です。") < alt.find("【mugai】")):
+    fail("althtml", "HTML alternative with the notice at the bottom not as expected: %r" % alt)
+
 # stdin/stdout.
 if int(load(os.path.join(OUT, "stdio.rc"))) != 0 or \
         "プレーンテキスト版の本文です。" not in body_text(parse(load(os.path.join(OUT, "stdio.eml")))):

@@ -53,6 +53,12 @@ set +e
 "$MUGAI" mail -c "$T/iso.conf" "$T/in/html_iso2022jp.eml" -o "$T/out/iso.eml" \
     --report "$T/out/iso.json" 2> "$T/out/iso.err"
 echo $? > "$T/out/iso.rc"
+# The HTML version of an alternative, notice at the bottom.
+printf '[general]\nquarantine-dir = %s\nlog-level = error\n[mail]\nprefer-plain = false\nnotice-position = bottom\n' \
+    "$T/q" > "$T/html.conf"
+"$MUGAI" mail -c "$T/html.conf" "$T/in/alternative.eml" -o "$T/out/althtml.eml" \
+    --report "$T/out/althtml.json" 2> "$T/out/althtml.err"
+echo $? > "$T/out/althtml.rc"
 # stdin to stdout.
 "$MUGAI" mail -c "$T/mugai.conf" < "$T/in/alternative.eml" > "$T/out/stdio.eml" 2> "$T/out/stdio.err"
 echo $? > "$T/out/stdio.rc"
