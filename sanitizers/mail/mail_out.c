@@ -37,6 +37,19 @@ static bool ascii_printable(const uint8_t *p, size_t n)
     return true;
 }
 
+/* Longest run without a space: a line cannot be folded shorter than it,
+ * and RFC 5322 lines end at 998 characters. */
+static size_t longest_word(const uint8_t *p, size_t n)
+{
+    size_t best = 0, cur = 0;
+    for (size_t i = 0; i < n; i++) {
+        cur = (p[i] == ' ' || p[i] == '\t') ? 0 : cur + 1;
+        if (cur > best)
+            best = cur;
+    }
+    return best;
+}
+
 static void trim(struct mg_buf *b)
 {
     size_t s = 0;
@@ -69,7 +82,7 @@ static void put_header(struct mg_mail_ctx *c, const char *cname, const char *raw
         if (um > 0)
             mg_item_actionf(c->in, MG_A_DECODE_ERRORS, "Subject (ISO-2022-JP): %zu", um);
         mg_buf_free(&d);
-    } else if (ascii_printable(v.data, v.len)) {
+    } else if (ascii_printable(v.data, v.len) && longest_word(v.data, v.len) <= 900) {
         mg_mail_hdr_fold(cname, (const char *)v.data, v.len, h);
     } else if (in_list(address_headers, cname)) {
         /* Raw 8-bit (or raw ISO-2022-JP) in an address header: decode it
@@ -82,7 +95,8 @@ static void put_header(struct mg_mail_ctx *c, const char *cname, const char *raw
         mg_mail_clean_text(&d, false);
         InternetAddressList *l = internet_address_list_parse(NULL, mg_buf_cstr(&d));
         char *s = l ? internet_address_list_to_string(l, NULL, TRUE) : NULL;
-        if (s != NULL && ascii_printable((const uint8_t *)s, strlen(s)) && s[0] != '\0') {
+        if (s != NULL && ascii_printable((const uint8_t *)s, strlen(s)) && s[0] != '\0' &&
+            longest_word((const uint8_t *)s, strlen(s)) <= 900) {
             mg_mail_hdr_fold(cname, s, strlen(s), h);
         } else {
             mg_item_action(c->in, MG_A_HEADER_REMOVED, cname);
