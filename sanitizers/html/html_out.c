@@ -34,7 +34,6 @@ bool mg_html_is_wide(uint32_t cp)
 static void put(struct mg_html_out *o, const void *p, size_t n)
 {
     mg_buf_append(o->buf, p, n);
-    o->last_lt = false;
 }
 
 static void put_capture(struct mg_html_out *o, const void *p, size_t n)
@@ -75,8 +74,7 @@ static void begin_content(struct mg_html_out *o, uint32_t cp)
             o->prefix(o->prefix_ctx, o->buf, false);
         o->line_start = o->buf->len;
         o->at_line_start = false;
-        o->last_lt = false;
-    } else if (o->cell_sep) {
+        } else if (o->cell_sep) {
         put(o, " | ", 3);
         put_capture(o, " ", 1);
     } else if (o->soft_space &&
@@ -117,23 +115,8 @@ void mg_html_out_space(struct mg_html_out *o)
 static void content_cp(struct mg_html_out *o, const uint8_t *p, size_t n, uint32_t cp)
 {
     begin_content(o, cp);
-    /* "<" followed by what would make it a tag, comment or declaration. */
-    if (o->last_lt && n == 1 &&
-        ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == '/' || cp == '!' ||
-         cp == '?') &&
-        o->buf->len > 0 && o->buf->data[o->buf->len - 1] == '<') {
-        o->buf->len--;
-        put(o, "\xEF\xBC\x9C", 3);               /* U+FF1C FULLWIDTH LESS-THAN SIGN */
-        if (o->capture != NULL && o->capture->len > 0 &&
-            o->capture->data[o->capture->len - 1] == '<') {
-            o->capture->len--;
-            put_capture(o, "\xEF\xBC\x9C", 3);
-        }
-        o->st->tags_neutralized++;
-    }
     put(o, p, n);
     put_capture(o, p, n);
-    o->last_lt = (cp == '<');
     o->last_cp = cp;
     o->content_count++;
 }
@@ -203,4 +186,55 @@ void mg_html_out_finish(struct mg_html_out *o)
 {
     if (o->content_count > 0)
         end_line(o);
+}
+
+/* Would an HTML tokenizer start markup at p[0] == '<'? "<!", "<?", and
+ * "<name" or "</name" where name is a plain tag name ending the way a tag
+ * name ends. "<sato@example.jp>" and our own "<https://...>" are not. */
+static bool opens_markup(const uint8_t *p, size_t n)
+{
+    if (n < 2)
+        return false;
+    if (p[1] == '!' || p[1] == '?')
+        return true;
+    size_t i = p[1] == '/' ? 2 : 1;
+    if (i >= n || !((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z'))
+        return false;
+    while (i < n && (((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z') ||
+                     (p[i] >= '0' && p[i] <= '9') || p[i] == '-'))
+        i++;
+    return i == n || p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\f' ||
+           p[i] == '\r' || p[i] == '/' || p[i] == '>';
+}
+
+bool mg_html_out_neutralize(struct mg_buf *b, size_t start, size_t *count)
+{
+    size_t first = SIZE_MAX;
+    for (size_t i = start; i < b->len; i++) {
+        if (b->data[i] == '<' && opens_markup(b->data + i, b->len - i)) {
+            first = i;
+            break;
+        }
+    }
+    if (first == SIZE_MAX)
+        return true;
+    struct mg_buf tail;
+    mg_buf_init(&tail);
+    if (!mg_buf_append(&tail, b->data + first, b->len - first)) {
+        mg_buf_free(&tail);
+        return false;
+    }
+    b->len = first;
+    size_t run = 0;
+    for (size_t i = 0; i < tail.len; i++) {
+        if (tail.data[i] == '<' && opens_markup(tail.data + i, tail.len - i)) {
+            mg_buf_append(b, tail.data + run, i - run);
+            mg_buf_append(b, "\xEF\xBC\x9C", 3);  /* U+FF1C FULLWIDTH LESS-THAN SIGN */
+            run = i + 1;
+            (*count)++;
+        }
+    }
+    mg_buf_append(b, tail.data + run, tail.len - run);
+    mg_buf_free(&tail);
+    return !mg_buf_failed(b);
 }

@@ -1,7 +1,8 @@
 /* The text writer behind the HTML converter: whitespace collapsing, line
  * and paragraph breaks owed until real content arrives (so empty elements
  * leave no empty lines), line prefixes ("> " for quotes, list markers),
- * table cell separators, and the rule that output text never opens a tag. */
+ * table cell separators, and the rule that output text never opens a tag
+ * (applied to the finished text, as tags can span text nodes). */
 #ifndef MG_SANITIZERS_HTML_OUT_H
 #define MG_SANITIZERS_HTML_OUT_H
 
@@ -31,7 +32,6 @@ struct mg_html_out {
     bool soft_nl;              /* ... and it held a line break (CJK rule) */
     bool at_line_start;
     bool cell_sep;             /* " | " owed if the next content is on this line */
-    bool last_lt;              /* last byte written is a '<' from the text */
 };
 
 void mg_html_out_init(struct mg_html_out *o, struct mg_buf *buf, struct mg_html_stats *st,
@@ -50,5 +50,10 @@ void mg_html_out_literal(struct mg_html_out *o, const char *s, size_t len);
 void mg_html_out_finish(struct mg_html_out *o);
 
 bool mg_html_is_wide(uint32_t cp);
+
+/* Rewrites b from offset start so that no '<' opens markup ("<!", "<?",
+ * "<b>", "</script ..."): such a '<' becomes U+FF1C. Email addresses in
+ * angle brackets and "<https://...>" stay. Adds the number to *count. */
+bool mg_html_out_neutralize(struct mg_buf *b, size_t start, size_t *count);
 
 #endif

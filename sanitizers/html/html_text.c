@@ -608,7 +608,10 @@ bool mg_html_to_text(const uint8_t *html, size_t len, const char *charset_label,
     }
     if (ok) {
         mg_html_out_finish(&c.out);
-        if (mg_buf_failed(out)) {
+        if (!mg_buf_failed(out) &&
+            !mg_html_out_neutralize(out, start, &stats->tags_neutralized))
+            ok = false;
+        if (!ok || mg_buf_failed(out)) {
             stats->error = MG_HTML_ERR_LIMIT;
             ok = false;
         } else if (out->len > start && !mg_utf8_valid(out->data + start, out->len - start)) {

@@ -9,6 +9,7 @@ corpus mails, the subject and every line of the original text bodies (as
 Python decodes them) must be in the output."""
 import base64
 import email
+import hashlib
 import json
 import os
 import sys
@@ -101,12 +102,15 @@ def check_common(name, data, rep):
     if not msg["Received"] or msg["MIME-Version"] != "1.0":
         fail(name, "Received or MIME-Version missing")
     check_structure(name, msg)
-    # Quarantine: the original under the job id when anything changed.
+    # Quarantine: a record under the job id and the original as a blob
+    # named by its SHA-256, when anything changed.
     if msg["X-Mugai-Result"] != "clean":
-        q = os.path.join(T, "q", rep["job"], "original")
-        src = os.path.join(IN, name + ".eml")
-        if not os.path.exists(q) or load(q) != load(src):
-            fail(name, "original not in quarantine at %s" % q)
+        src = load(os.path.join(IN, name + ".eml"))
+        sha = hashlib.sha256(src).hexdigest()
+        blob = os.path.join(T, "q", "blobs", sha[:2], sha)
+        rec = os.path.join(T, "q", "records", rep["job"] + ".ini")
+        if not os.path.exists(rec) or not os.path.exists(blob) or load(blob) != src:
+            fail(name, "original not in quarantine (%s, %s)" % (rec, blob))
     return msg
 
 
