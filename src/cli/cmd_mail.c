@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "engine/audit.h"
 #include "engine/quarantine.h"
 #include "engine/report.h"
 
@@ -176,6 +177,7 @@ int mg_cmd_mail(int argc, char **argv)
                      root->reason_detail ? root->reason_detail : "");
         rc = v == MG_TEMPFAIL ? MG_EXIT_ERROR : MG_EXIT_BLOCKED;
     }
+    mg_audit_job(pol, job);   /* logs its own failure, as mugai sanitize */
     mg_job_free(job);
     free(data);
     mg_engine_free(eng);
