@@ -18,30 +18,32 @@ static int uu_val(int ch)
     return (ch - ' ') & 63;
 }
 
-/* Decodes one uuencoded line into out; false when it is not one. */
+/* Decodes one uuencoded line into out; false when it is not one. Trailing
+ * spaces (encoded zeros) that a transport stripped count as present. */
 static bool uu_line(const uint8_t *p, size_t n, struct mg_buf *out)
 {
-    if (n == 0)
+    if (n == 0 || p[0] < ' ' || p[0] > '`')
         return false;
     size_t want = (size_t)uu_val(p[0]);
-    if (want == 0)
-        return true;
     size_t need = (want + 2) / 3 * 4;
-    if (n - 1 < need)
-        return false;
+    if (n - 1 > need + 2 || (want > 0 && n - 1 + 3 < need))
+        return false;   /* a little junk after the data is tolerated */
     size_t got = 0;
-    for (size_t i = 1; i + 3 < n + 0 && got < want; i += 4) {
+    for (size_t i = 1; got < want; i += 4) {
+        int v[4];
         for (size_t k = 0; k < 4; k++) {
-            if (p[i + k] < ' ' || p[i + k] > '`')
+            uint8_t ch = i + k < n ? p[i + k] : ' ';
+            if (ch < ' ' || ch > '`')
                 return false;
+            v[k] = uu_val(ch);
         }
-        int a = uu_val(p[i]), b = uu_val(p[i + 1]), c = uu_val(p[i + 2]), d = uu_val(p[i + 3]);
-        uint8_t o[3] = {(uint8_t)(a << 2 | b >> 4), (uint8_t)(b << 4 | c >> 2), (uint8_t)(c << 6 | d)};
+        uint8_t o[3] = {(uint8_t)(v[0] << 2 | v[1] >> 4), (uint8_t)(v[1] << 4 | v[2] >> 2),
+                        (uint8_t)(v[2] << 6 | v[3])};
         size_t take = want - got < 3 ? want - got : 3;
         mg_buf_append(out, o, take);
         got += take;
     }
-    return got == want;
+    return true;
 }
 
 /* "begin 644 name": returns true and the name span. */
@@ -80,23 +82,43 @@ static void lift_uuencode(struct mg_mail_ctx *c, struct mg_buf *t)
             i += ll + (nl ? 1 : 0);
             continue;
         }
+        /* Prose may say "begin 644 x" too: only a line followed by a valid
+         * uuencoded line starts a block. */
+        size_t next = i + ll + (nl ? 1 : 0);
+        const uint8_t *m0 = t->data + next;
+        const uint8_t *m0nl = next < t->len ? memchr(m0, '\n', t->len - next) : NULL;
+        size_t m0l = next < t->len ? (m0nl ? (size_t)(m0nl - m0) : t->len - next) : 0;
+        while (m0l > 0 && m0[m0l - 1] == '\r')
+            m0l--;
+        mg_buf_reset(&data);
+        if (m0l == 0 || !uu_line(m0, m0l, &data)) {
+            mg_buf_append(&keep, l, ll + (nl ? 1 : 0));
+            i = next;
+            continue;
+        }
         char *name = g_strndup((const char *)l + ns, ne - ns);
         mg_buf_reset(&data);
-        i += ll + (nl ? 1 : 0);
+        i = next;
         bool ok = true, ended = false;
+        /* The block runs to "end"; a line that is neither ends it as damaged
+         * and the text goes on from that line. */
         while (i < t->len) {
             const uint8_t *m = t->data + i;
             const uint8_t *mnl = memchr(m, '\n', t->len - i);
             size_t ml = mnl ? (size_t)(mnl - m) : t->len - i;
-            i += ml + (mnl ? 1 : 0);
+            size_t adv = ml + (mnl ? 1 : 0);
             while (ml > 0 && m[ml - 1] == '\r')
                 ml--;
             if (ml == 3 && memcmp(m, "end", 3) == 0) {
                 ended = true;
+                i += adv;
                 break;
             }
-            if (ok && !uu_line(m, ml, &data))
+            if (!uu_line(m, ml, &data)) {
                 ok = false;
+                break;
+            }
+            i += adv;
         }
         struct mg_buf b;
         mg_buf_init(&b);
