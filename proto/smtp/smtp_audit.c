@@ -1,7 +1,7 @@
 /* One audit line per message: the SMTP facts (client, envelope, sizes, the
- * next hop's reply, our reply) around the engine's own audit record. The
- * destination is [general] audit: a file (appended, one write per line),
- * syslog, or off (then the line goes to the log at info level). */
+ * next hop's reply, our reply) around the engine's own audit record, then
+ * one line per item, all in the hash chain of [general] audit (a file or
+ * syslog; off: the message line goes to the log at info level). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -12,34 +12,9 @@
 
 #include "core/json.h"
 #include "core/log.h"
+#include "engine/audit.h"
 #include "engine/report.h"
 #include "proto/smtp/smtp_session.h"
-
-static pthread_mutex_t audit_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void write_line(const char *dest, const struct mg_buf *line, const char *id)
-{
-    if (strcmp(dest, "off") == 0) {
-        mg_log(MG_LOG_INFO, id, NULL, "audit %.*s", (int)line->len - 1, (const char *)line->data);
-        return;
-    }
-    if (strcmp(dest, "syslog") == 0) {
-        syslog(LOG_MAIL | LOG_INFO, "%.*s", (int)line->len - 1, (const char *)line->data);
-        return;
-    }
-    pthread_mutex_lock(&audit_lock);
-    int fd = open(dest, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    bool ok = fd >= 0;
-    if (ok) {
-        /* One write per line so concurrent writers never interleave. */
-        ssize_t w = write(fd, line->data, line->len);
-        ok = w == (ssize_t)line->len;
-        ok = close(fd) == 0 && ok;
-    }
-    pthread_mutex_unlock(&audit_lock);
-    if (!ok)
-        mg_log_errno(MG_LOG_ERROR, id, NULL, "cannot write the audit line to %s", dest);
-}
 
 void mg_smtp_audit(const struct mg_smtp_session *ss, const struct mg_job *job, uint64_t size,
                    uint64_t size_out, const struct mg_smtp_reply *nh, int code,
@@ -89,10 +64,13 @@ void mg_smtp_audit(const struct mg_smtp_session *ss, const struct mg_job *job, u
         }
         mg_buf_free(&eng);
     }
-    mg_buf_putc(&b, '\n');
     if (!mg_buf_failed(&b)) {
         const struct mg_policy *p = mg_engine_policy(ss->gen->er->engine);
-        write_line(p->audit ? p->audit : "off", &b, job ? mg_job_id(job) : ss->id);
+        const char *id = job ? mg_job_id(job) : ss->id;
+        if (p->audit == NULL || strcmp(p->audit, "off") == 0 || p->audit[0] == '\0')
+            mg_log(MG_LOG_INFO, id, NULL, "audit %.*s", (int)b.len, (const char *)b.data);
+        else
+            mg_audit_write(p, id, &b, job); /* chained with the item lines; logs its own failure */
     }
     mg_buf_free(&b);
 }

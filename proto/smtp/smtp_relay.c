@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "core/log.h"
+#include "engine/metrics.h"
+#include "engine/quarantine.h"
 #include "engine/report.h"
 #include "proto/smtp/smtp_session.h"
 
@@ -14,6 +17,32 @@ static void finish(struct mg_smtp_session *ss, const struct mg_job *job, uint64_
 {
     mg_smtp_reply(ss, code, enh, "%s", text);
     mg_smtp_audit(ss, job, size, size_out, nh, code, enh, text);
+}
+
+/* The envelope goes into the record so that `mugai quarantine release
+ * --to` knows the original sender, and the administrator sees who it was for. */
+static bool quarantine(const struct mg_smtp_session *ss, const struct mg_job *job,
+                       const uint8_t *msg, size_t len)
+{
+    struct mg_buf meta;
+    mg_buf_init(&meta);
+    struct mg_json j;
+    mg_json_init(&j, &meta);
+    mg_json_obj_begin(&j, NULL);
+    mg_json_str(&j, "type", "smtp");
+    mg_json_str(&j, "session", ss->id);
+    mg_json_str(&j, "client", ss->peer->ip);
+    mg_json_str(&j, "helo", ss->helo);
+    mg_json_str(&j, "from", ss->tx.from);
+    mg_json_arr_begin(&j, "rcpt");
+    for (guint i = 0; i < ss->tx.rcpts->len; i++)
+        mg_json_str(&j, NULL, g_ptr_array_index(ss->tx.rcpts, i));
+    mg_json_arr_end(&j);
+    mg_json_obj_end(&j);
+    bool ok = !mg_buf_failed(&meta) &&
+              mg_quarantine_store(mg_engine_policy(ss->gen->er->engine), job, msg, len, mg_buf_cstr(&meta));
+    mg_buf_free(&meta);
+    return ok;
 }
 
 void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
@@ -27,7 +56,10 @@ void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
     }
     /* Bound the CPU work however many sessions are open. Waiting longer than
      * a next-hop timeout would risk the client's own DATA timeout. */
-    if (!mg_jobslots_acquire(ss->srv->slots, cfg->next_hop_timeout)) {
+    mg_metrics_queue(1);
+    bool slot = mg_jobslots_acquire(ss->srv->slots, cfg->next_hop_timeout);
+    mg_metrics_queue(-1);
+    if (!slot) {
         finish(ss, NULL, len, 0, NULL, 451, "4.3.2", "System busy, try again later");
         return;
     }
@@ -41,6 +73,14 @@ void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
     mg_jobslots_release(ss->srv->slots);
 
     enum mg_verdict v = mg_job_verdict(job);
+    /* Whatever was removed must be recoverable (mugai quarantine release):
+     * the original is stored before anything is relayed, and a store that
+     * fails (disk full, [quarantine] max-size) is a 4xx, not a loss. */
+    if ((v == MG_SANITIZED || v == MG_BLOCKED) && !quarantine(ss, job, msg, len)) {
+        finish(ss, job, len, 0, NULL, 451, "4.3.0", "Cannot quarantine the original, try again later");
+        mg_job_free(job);
+        return;
+    }
     const uint8_t *out = NULL;
     size_t out_len = 0;
     struct mg_buf notice;
@@ -84,7 +124,11 @@ void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
     }
 
     struct mg_smtp_reply r;
+    double t_relay = mg_server_now();
     int code = mg_smtp_client_data(&ss->next, out, out_len, &r);
+    mg_metrics_observe(MG_STAGE_RELAY, mg_server_now() - t_relay);
+    if (code / 100 != 2)
+        mg_metrics_next_hop_error();
     if (code / 100 == 2) {
         snprintf(text, sizeof(text), "Ok: %s %s, next hop said: %s", mg_verdict_name(v),
                  mg_job_id(job), r.text);

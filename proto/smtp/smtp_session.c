@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "engine/metrics.h"
 
 /* A DATA text line: 1000 octets with CRLF (RFC 5321 4.5.3.1.6). */
 #define DATA_LINE_MAX 998
@@ -125,6 +126,7 @@ static void do_mail(struct mg_smtp_session *ss, const struct mg_smtp_cmd *c)
     if (!ss->next.open) {
         if (!mg_smtp_client_open(&ss->next, cfg, ss->gen->tls_client,
                                  mg_listener_abort_fd(ss->srv->listener), &r)) {
+            mg_metrics_next_hop_error();
             mg_log(MG_LOG_WARN, ss->id, NULL, "next hop %s unavailable: %s", cfg->next_hop,
                    r.code ? r.text : ss->next.err);
             mg_smtp_reply(ss, 451, "4.4.1", "Next hop not available, try again later");
@@ -258,7 +260,10 @@ static bool do_data(struct mg_smtp_session *ss)
     }
     mg_smtp_reply(ss, 354, NULL, "End data with <CR><LF>.<CR><LF>");
     bool refused;
+    double t_recv = mg_server_now();
     bool ok = read_data(ss, sp, &refused);
+    if (ok)
+        mg_metrics_observe(MG_STAGE_RECEIVE, mg_server_now() - t_recv);
     if (ok && !refused)
         mg_smtp_relay(ss, sp);
     else if (ok)

@@ -17,6 +17,7 @@
 #include "proto/smtp/smtp_server.h"
 #include "server/engine_ref.h"
 #include "server/listener.h"
+#include "server/metrics_http.h"
 
 int mg_cmd_serve(int argc, char **argv);
 
@@ -125,10 +126,21 @@ int mg_cmd_serve(int argc, char **argv)
         return ok ? MG_EXIT_OK : MG_EXIT_USAGE;
     }
     struct mg_smtp_server *smtp = mg_smtp_server_new(er, &err);
-    mg_engine_ref_put(er); /* the server holds its own reference */
     if (!smtp || !mg_smtp_server_start(smtp, &err)) {
         mg_cli_error("smtp: %s", err ? err->message : "cannot start");
         g_clear_error(&err);
+        mg_smtp_server_free(smtp);
+        mg_engine_ref_put(er);
+        return MG_EXIT_USAGE;
+    }
+    /* [metrics] listen empty: no endpoint (NULL without an error). */
+    struct mg_metrics_server *metrics = mg_metrics_server_new(mg_engine_policy(er->engine)->kf, er, &err);
+    mg_engine_ref_put(er); /* the servers hold their own references */
+    if (err || (metrics && !mg_metrics_server_start(metrics, &err))) {
+        mg_cli_error("metrics: %s", err ? err->message : "cannot start");
+        g_clear_error(&err);
+        mg_metrics_server_free(metrics);
+        mg_smtp_server_drain(smtp, mg_server_now());
         mg_smtp_server_free(smtp);
         return MG_EXIT_USAGE;
     }
@@ -152,6 +164,9 @@ int mg_cmd_serve(int argc, char **argv)
                 g_clear_error(&err);
             } else {
                 generation++;
+                /* [metrics] listen itself needs a restart, like [smtp] listen. */
+                if (metrics)
+                    mg_metrics_server_set_engine(metrics, next);
             }
             mg_engine_ref_put(next);
             continue;
@@ -161,6 +176,7 @@ int mg_cmd_serve(int argc, char **argv)
         unsigned left = mg_smtp_server_drain(smtp, mg_server_now() + t);
         mg_log(MG_LOG_NOTICE, NULL, NULL, "stopped (%u sessions cut off)", left);
         mg_smtp_server_free(smtp);
+        mg_metrics_server_free(metrics);
         return MG_EXIT_OK;
     }
 }

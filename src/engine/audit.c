@@ -10,6 +10,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "core/config.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "engine/report.h"
 
@@ -68,16 +70,12 @@ static bool last_line_hash(int fd, char out[65])
     return true;
 }
 
-/* {"prev":"<hash of the previous line>", ...the job's audit object...} */
-static void chained(const struct mg_job *job, const char *prev, struct mg_buf *line)
+/* {"prev":"<hash of the previous line>", ...obj...} */
+static void chained(const char *prev, const struct mg_buf *obj, struct mg_buf *line)
 {
-    struct mg_buf body;
-    mg_buf_init(&body);
-    mg_report_audit(job, &body);
     mg_buf_printf(line, "{\"prev\":\"%s\",", prev);
-    if (body.len > 1)
-        mg_buf_append(line, body.data + 1, body.len - 1);
-    mg_buf_free(&body);
+    if (obj->len > 1)
+        mg_buf_append(line, obj->data + 1, obj->len - 1);
 }
 
 static bool write_all(int fd, const uint8_t *p, size_t len)
@@ -94,47 +92,145 @@ static bool write_all(int fd, const uint8_t *p, size_t len)
     return true;
 }
 
+/* One line per item, in tree order: what crossed (or did not), by hash. */
+static void item_lines(const struct mg_job *job, const struct mg_item *it, unsigned depth,
+                       unsigned *n, GPtrArray *objs)
+{
+    struct mg_buf *b = g_new0(struct mg_buf, 1);
+    mg_buf_init(b);
+    struct mg_json j;
+    mg_json_init(&j, b);
+    mg_json_obj_begin(&j, NULL);
+    mg_json_str(&j, "type", "item");
+    mg_json_str(&j, "job", mg_job_id(job));
+    mg_json_uint(&j, "n", (*n)++);
+    mg_json_str(&j, "path", it->path);
+    mg_json_str(&j, "class", mg_type_class_name(it->type.cls));
+    mg_json_str(&j, "mime", it->type.mime);
+    mg_json_uint(&j, "size", it->len);
+    mg_json_str(&j, "sha256_in", it->sha256_in);
+    mg_json_str(&j, "sha256_out", it->sha256_out[0] ? it->sha256_out : NULL);
+    mg_json_str(&j, "verdict", mg_verdict_name(it->verdict));
+    mg_json_str(&j, "reason", mg_reason_keyword(it->reason));
+    mg_json_str(&j, "detail", it->reason_detail);
+    mg_json_str(&j, "sanitizer", it->sanitizer);
+    mg_json_str(&j, "sanitizer_version", it->sanitizer_version);
+    mg_json_str(&j, "antivirus", it->av_signature);
+    mg_json_arr_begin(&j, "actions");
+    for (size_t i = 0; i < it->n_actions; i++) {
+        mg_json_obj_begin(&j, NULL);
+        mg_json_str(&j, "action", mg_action_keyword(it->actions[i].action));
+        mg_json_str(&j, "detail", it->actions[i].detail);
+        mg_json_obj_end(&j);
+    }
+    mg_json_arr_end(&j);
+    mg_json_obj_end(&j);
+    g_ptr_array_add(objs, b);
+    /* Depth is bounded by [limits] max-depth; 64 is the hard stop. */
+    if (depth < 64)
+        for (size_t i = 0; i < it->n_children; i++)
+            item_lines(job, it->children[i], depth + 1, n, objs);
+}
+
+static void free_obj(gpointer p)
+{
+    mg_buf_free(p);
+    g_free(p);
+}
+
+static bool items_wanted(const struct mg_policy *pol)
+{
+    bool items = true;
+    if (pol->kf && !mg_config_get_bool(pol->kf, "audit", "items", &items, NULL))
+        items = true; /* checked at start by the policy loader's defaults */
+    return items;
+}
+
+bool mg_audit_write(const struct mg_policy *pol, const char *id, const struct mg_buf *head,
+                    const struct mg_job *job)
+{
+    if (pol->audit == NULL || strcmp(pol->audit, "off") == 0 || *pol->audit == '\0')
+        return true;
+    GPtrArray *objs = g_ptr_array_new_with_free_func(free_obj);
+    struct mg_buf *h = g_new0(struct mg_buf, 1);
+    mg_buf_init(h);
+    mg_buf_append(h, head->data, head->len);
+    g_ptr_array_add(objs, h);
+    if (job && mg_job_root(job) && items_wanted(pol)) {
+        unsigned n = 0;
+        item_lines(job, mg_job_root(job), 0, &n, objs);
+    }
+    struct mg_buf lines;
+    mg_buf_init(&lines);
+    bool ok = true;
+    if (strcmp(pol->audit, "syslog") == 0) {
+        pthread_mutex_lock(&syslog_lock);
+        for (guint i = 0; ok && i < objs->len; i++) {
+            lines.len = 0;
+            chained(syslog_prev, objs->pdata[i], &lines);
+            ok = !mg_buf_failed(&lines);
+            if (ok) {
+                syslog(LOG_MAIL | LOG_INFO, "%.*s", (int)lines.len, (const char *)lines.data);
+                mg_audit_line_hash(lines.data, lines.len, syslog_prev);
+            }
+        }
+        pthread_mutex_unlock(&syslog_lock);
+        mg_buf_free(&lines);
+        g_ptr_array_free(objs, TRUE);
+        return ok;
+    }
+    /* Opened for every write, never kept open: after logrotate moves the
+     * file away, the next line goes to a new file at the configured path,
+     * so no reopen signal is needed (and no copytruncate). */
+    int fd = open(pol->audit, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        mg_log_errno(MG_LOG_ERROR, id, NULL, "audit: cannot open %s", pol->audit);
+        mg_buf_free(&lines);
+        g_ptr_array_free(objs, TRUE);
+        return false;
+    }
+    /* The lock covers reading the previous line and appending ours, so
+     * processes sharing the file keep one chain and whole lines; the job's
+     * lines go in one write so they stay together. */
+    char prev[65];
+    if (flock(fd, LOCK_EX) != 0 || !last_line_hash(fd, prev)) {
+        mg_log_errno(MG_LOG_ERROR, id, NULL, "audit: cannot read %s", pol->audit);
+        ok = false;
+    } else {
+        for (guint i = 0; i < objs->len; i++) {
+            size_t start = lines.len;
+            chained(prev, objs->pdata[i], &lines);
+            if (mg_buf_failed(&lines))
+                break;
+            mg_audit_line_hash(lines.data + start, lines.len - start, prev);
+            mg_buf_putc(&lines, '\n');
+        }
+        ok = !mg_buf_failed(&lines) && write_all(fd, lines.data, lines.len);
+        if (!ok)
+            mg_log_errno(MG_LOG_ERROR, id, NULL, "audit: write to %s failed", pol->audit);
+    }
+    flock(fd, LOCK_UN);
+    close(fd);
+    mg_buf_free(&lines);
+    g_ptr_array_free(objs, TRUE);
+    return ok;
+}
+
 bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job)
 {
     if (pol->audit == NULL || strcmp(pol->audit, "off") == 0 || *pol->audit == '\0')
         return true;
-    struct mg_buf line;
-    mg_buf_init(&line);
-    bool ok = true;
-    if (strcmp(pol->audit, "syslog") == 0) {
-        pthread_mutex_lock(&syslog_lock);
-        chained(job, syslog_prev, &line);
-        ok = !mg_buf_failed(&line);
-        if (ok) {
-            syslog(LOG_MAIL | LOG_INFO, "%.*s", (int)line.len, (const char *)line.data);
-            mg_audit_line_hash(line.data, line.len, syslog_prev);
-        }
-        pthread_mutex_unlock(&syslog_lock);
-        mg_buf_free(&line);
-        return ok;
-    }
-    int fd = open(pol->audit, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        mg_log_errno(MG_LOG_ERROR, mg_job_id(job), NULL, "audit: cannot open %s", pol->audit);
-        mg_buf_free(&line);
-        return false;
-    }
-    /* The lock covers reading the previous line and appending ours, so
-     * processes sharing the file keep one chain and whole lines. */
-    char prev[65];
-    if (flock(fd, LOCK_EX) != 0 || !last_line_hash(fd, prev)) {
-        mg_log_errno(MG_LOG_ERROR, mg_job_id(job), NULL, "audit: cannot read %s", pol->audit);
-        ok = false;
-    } else {
-        chained(job, prev, &line);
-        mg_buf_putc(&line, '\n');
-        ok = !mg_buf_failed(&line) && write_all(fd, line.data, line.len);
-        if (!ok)
-            mg_log_errno(MG_LOG_ERROR, mg_job_id(job), NULL, "audit: write to %s failed", pol->audit);
-    }
-    flock(fd, LOCK_UN);
-    close(fd);
-    mg_buf_free(&line);
+    struct mg_buf rep, head;
+    mg_buf_init(&rep);
+    mg_buf_init(&head);
+    mg_report_audit(job, &rep);
+    /* {"type":"job", ...the report's audit object...} */
+    mg_buf_puts(&head, "{\"type\":\"job\",");
+    if (rep.len > 1)
+        mg_buf_append(&head, rep.data + 1, rep.len - 1);
+    bool ok = !mg_buf_failed(&head) && mg_audit_write(pol, mg_job_id(job), &head, job);
+    mg_buf_free(&rep);
+    mg_buf_free(&head);
     return ok;
 }
 

@@ -1,5 +1,9 @@
-/* The audit trail: one JSON line per job (mg_report_audit) appended to the
- * file named by [general] audit, or sent to syslog; "off" writes nothing.
+/* The audit trail: one JSON line per job ("type":"job", mg_report_audit) and,
+ * unless [audit] items = no, one line per item of the job ("type":"item":
+ * path, class, SHA-256 in and out, verdict, reason, actions, sanitizer),
+ * appended to the file named by [general] audit, or sent to syslog; "off"
+ * writes nothing. Front ends may put their own head line first (SMTP: the
+ * envelope and replies, "type":"smtp") through mg_audit_write.
  * Each line starts with "prev": the SHA-256 of the line before it (zeros
  * for the first), so an edited or deleted line breaks the chain at the line
  * after it (mugai audit verify). A truncated tail cannot be seen from the
@@ -11,10 +15,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "engine/engine.h"
 
 /* False when the line could not be written (logged). */
 bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job);
+/* head: one JSON object (no newline) written as the first line, then the
+ * item lines of job (may be NULL), all chained, in one locked write. The
+ * file is opened for each write, so logrotate needs no signal. */
+bool mg_audit_write(const struct mg_policy *pol, const char *id, const struct mg_buf *head,
+                    const struct mg_job *job);
 /* 0 when every line's "prev" is the hash of the line before; otherwise the
  * 1-based number of the first line that breaks the chain. */
 long mg_audit_verify(const uint8_t *data, size_t len, size_t *lines);

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/sink.h"
 #include "engine/engine_private.h"
+#include "engine/metrics.h"
 #include "sanitizers/registry.h"
 
 void mg_item_free(struct mg_item *it);
@@ -430,7 +431,17 @@ struct mg_item *mg_job_run(struct mg_job *job, const char *name, const uint8_t *
                                   .name = (char *)"", .path = (char *)"(input)" };
     if (job->root != NULL)
         return job->root;
+    mg_metrics_inflight(1);
     job->root = mg_job_child_typed(job, NULL, name, data, len, forced);
+    mg_metrics_inflight(-1);
+    const struct mg_item *r = job->root;
+    uint64_t out = 0;
+    if (r && r->verdict == MG_SANITIZED && r->out)
+        out = mg_spool_size(r->out);
+    else if (r && r->verdict == MG_CLEAN)
+        out = r->len;
+    mg_metrics_job(r ? r->type.cls : MG_TC_UNKNOWN, r ? r->verdict : MG_TEMPFAIL, len, out);
+    mg_metrics_observe(MG_STAGE_SANITIZE, mg_job_elapsed(job));
     return job->root ? job->root : &oom;
 }
 

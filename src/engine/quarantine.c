@@ -13,6 +13,14 @@
 #include "core/log.h"
 #include "engine/report.h"
 
+void (*mg_quarantine_test_hook)(const char *step);
+
+static void hook(const char *step)
+{
+    if (mg_quarantine_test_hook)
+        mg_quarantine_test_hook(step);
+}
+
 static bool write_durable(const char *dir, const char *name, const void *data, size_t len)
 {
     char *tmp = g_strdup_printf("%s/.%s.tmp", dir, name);
@@ -34,6 +42,7 @@ static bool write_durable(const char *dir, const char *name, const void *data, s
         }
         ok = ok && fsync(fd) == 0;
         ok = (close(fd) == 0) && ok;
+        hook("written");
         ok = ok && rename(tmp, dst) == 0;
         if (!ok)
             unlink(tmp);
@@ -112,6 +121,7 @@ bool mg_quarantine_store(const struct mg_policy *pol, const struct mg_job *job,
     /* Written even when present: a concurrent purge may be removing it. */
     if (ok)
         ok = write_durable(blobdir, sha, data, len) && fsync_dir(blobdir);
+    hook("blob");
 
     if (ok) {
         struct mg_buf rep;
@@ -121,6 +131,7 @@ bool mg_quarantine_store(const struct mg_policy *pol, const struct mg_job *job,
         ok = !mg_buf_failed(&rep) && write_durable(recdir, name, rep.data, rep.len);
         g_free(name);
         mg_buf_free(&rep);
+        hook("report");
     }
     if (ok) {
         const struct mg_item *root = mg_job_root(job);
@@ -288,6 +299,29 @@ char *mg_quarantine_report(const struct mg_policy *pol, const char *id, GError *
     return data;
 }
 
+/* A writer killed between write and rename leaves ".NAME.tmp": never read
+ * (names starting with a dot are skipped), removed by purge once it is
+ * older than an hour, so that a store in progress is never touched. */
+static void remove_stale_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    time_t cutoff = time(NULL) - 3600;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (e->d_name[0] != '.' || n < 6 || strcmp(e->d_name + n - 4, ".tmp") != 0)
+            continue;
+        char *p = g_build_filename(dir, e->d_name, NULL);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime < cutoff)
+            unlink(p);
+        g_free(p);
+    }
+    closedir(d);
+}
+
 bool mg_quarantine_purge(const struct mg_policy *pol, double age, unsigned *removed, GError **err)
 {
     *removed = 0;
@@ -312,6 +346,9 @@ bool mg_quarantine_purge(const struct mg_policy *pol, double age, unsigned *remo
             g_hash_table_add(keep, g_strdup(r->sha256));
         }
     }
+    char *recdir = g_build_filename(pol->quarantine_dir, "records", NULL);
+    remove_stale_tmp(recdir);
+    g_free(recdir);
     char *blobs = g_build_filename(pol->quarantine_dir, "blobs", NULL);
     DIR *d = opendir(blobs);
     if (d != NULL) {
@@ -320,6 +357,7 @@ bool mg_quarantine_purge(const struct mg_policy *pol, double age, unsigned *remo
             if (e->d_name[0] == '.')
                 continue;
             char *sub = g_build_filename(blobs, e->d_name, NULL);
+            remove_stale_tmp(sub);
             DIR *s = opendir(sub);
             if (s != NULL) {
                 struct dirent *f;

@@ -190,3 +190,12 @@ unsigned mg_av_signature_count(const struct mg_av *av)
 {
     return av ? av->sigs : 0;
 }
+
+uint64_t mg_av_db_time(const struct mg_av *av)
+{
+    if (av == NULL || !av->system_db || av->engine == NULL)
+        return 0;
+    int err = 0;
+    long long t = cl_engine_get_num(av->engine, CL_ENGINE_DB_TIME, &err);
+    return err == CL_SUCCESS && t > 0 ? (uint64_t)t : 0;
+}

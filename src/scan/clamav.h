@@ -33,5 +33,7 @@ enum mg_av_result mg_av_scan(struct mg_av *av, const uint8_t *data, size_t len,
 const char *mg_av_describe(const struct mg_av *av);
 bool mg_av_has_system_db(const struct mg_av *av);
 unsigned mg_av_signature_count(const struct mg_av *av);
+/* Version date (Unix time) of the loaded system database; 0 without one. */
+uint64_t mg_av_db_time(const struct mg_av *av);
 
 #endif

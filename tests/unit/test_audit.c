@@ -40,7 +40,7 @@ static void test_chain_detects_edit_and_delete(void **state)
     char conf[] = "/tmp/mugai-audit-conf-XXXXXX";
     fd = mkstemp(conf);
     char text[256];
-    int n = snprintf(text, sizeof(text), "[general]\naudit = %s\n[clamav]\nmode = off\n", log);
+    int n = snprintf(text, sizeof(text), "[general]\naudit = %s\n[audit]\nitems = no\n[clamav]\nmode = off\n", log);
     assert_int_equal(write(fd, text, (size_t)n), n);
     close(fd);
     GError *err = NULL;
@@ -93,10 +93,61 @@ static void test_chain_detects_edit_and_delete(void **state)
     unlink(conf);
 }
 
+/* With [audit] items = yes (the default) every job line is followed by one
+ * line per item, in the same chain, carrying the item's input hash. */
+static void test_item_lines(void **state)
+{
+    (void)state;
+    char log[] = "/tmp/mugai-audit-XXXXXX";
+    int fd = mkstemp(log);
+    close(fd);
+    unlink(log);
+    char conf[] = "/tmp/mugai-audit-conf-XXXXXX";
+    fd = mkstemp(conf);
+    char text[256];
+    int n = snprintf(text, sizeof(text), "[general]\naudit = %s\n[clamav]\nmode = off\n", log);
+    assert_int_equal(write(fd, text, (size_t)n), n);
+    close(fd);
+    GError *err = NULL;
+    struct mg_engine *e = mg_engine_new(mg_policy_load(conf, &err), &err);
+    assert_non_null(e);
+    const char *bodies[] = { "first file\n", "second file\n" };
+    for (int i = 0; i < 2; i++) {
+        struct mg_job *job = mg_job_new(e, i == 0 ? "job-one" : "job-two");
+        mg_job_run(job, "a.txt", (const uint8_t *)bodies[i], strlen(bodies[i]), MG_TC_UNKNOWN);
+        assert_true(mg_audit_job(mg_engine_policy(e), job));
+        mg_job_free(job);
+    }
+    size_t len, lines;
+    char *data = slurp(log, &len);
+    assert_int_equal(mg_audit_verify((uint8_t *)data, len, &lines), 0);
+    assert_int_equal(lines, 4);
+    char **l = g_strsplit(data, "\n", -1);
+    assert_non_null(strstr(l[0], "\"type\":\"job\",\"job\":\"job-one\""));
+    assert_non_null(strstr(l[1], "\"type\":\"item\",\"job\":\"job-one\",\"n\":0,\"path\":\"a.txt\""));
+    gchar *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, bodies[0], -1);
+    char want[100];
+    snprintf(want, sizeof(want), "\"sha256_in\":\"%s\"", sha);
+    assert_non_null(strstr(l[1], want));
+    g_free(sha);
+    assert_non_null(strstr(l[2], "\"type\":\"job\",\"job\":\"job-two\""));
+    assert_non_null(strstr(l[3], "\"type\":\"item\",\"job\":\"job-two\""));
+    /* Deleting an item line (hiding what crossed) breaks the chain there. */
+    size_t l1 = strlen(l[1]) + 1, off = strlen(l[0]) + 1;
+    memmove(data + off, data + off + l1, len - off - l1);
+    assert_int_equal(mg_audit_verify((uint8_t *)data, len - l1, NULL), 2);
+    g_strfreev(l);
+    free(data);
+    mg_engine_free(e);
+    unlink(log);
+    unlink(conf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain_detects_edit_and_delete),
+        cmocka_unit_test(test_item_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
