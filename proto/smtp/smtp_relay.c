@@ -73,10 +73,10 @@ void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
     mg_jobslots_release(ss->srv->slots);
 
     enum mg_verdict v = mg_job_verdict(job);
-    /* Whatever was removed must be recoverable (mugai quarantine release):
-     * the original is stored before anything is relayed, and a store that
+    /* Whatever was removed or changed must be recoverable (mugai quarantine
+     * release): the original is stored before anything is relayed, and a store that
      * fails (disk full, [quarantine] max-size) is a 4xx, not a loss. */
-    if ((v == MG_SANITIZED || v == MG_BLOCKED) && !quarantine(ss, job, msg, len)) {
+    if (mg_quarantine_wanted(job) && !quarantine(ss, job, msg, len)) {
         finish(ss, job, len, 0, NULL, 451, "4.3.0", "Cannot quarantine the original, try again later");
         mg_job_free(job);
         return;

@@ -7,10 +7,12 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/quarantine_send.h"
 #include "cli/quarantine_unlock.h"
 #include "core/config.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "engine/audit.h"
 #include "engine/quarantine.h"
 
 static const char help[] = N_(
@@ -25,8 +27,13 @@ static const char help[] = N_(
     "                     the records, oldest first: job id, time, verdict,\n"
     "                     reason, size and name\n"
     "  show ID            the record and the job's JSON report\n"
-    "  release ID -o FILE write the ORIGINAL (unsanitized) to FILE; the release\n"
-    "                     is logged with the operator's user name\n"
+    "  release ID -o FILE write the ORIGINAL (unsanitized) to FILE\n"
+    "  release ID --to ADDRESS [--from SENDER]\n"
+    "                     send the ORIGINAL mail to ADDRESS through [smtp]\n"
+    "                     next-hop, from the original envelope sender (or\n"
+    "                     SENDER), with an X-Mugai-Released trace header;\n"
+    "                     every release is logged and written to the audit\n"
+    "                     trail with the operator's user name\n"
     "  purge [--older-than DAYS]\n"
     "                     remove records older than DAYS (default: [quarantine]\n"
     "                     retention) and the originals no record uses\n"
@@ -37,7 +44,8 @@ static const char help[] = N_(
     "                     password is never shown or logged\n"
     "\n"
     "Exit status: 0 done, 1 no such record (or wrong password, or the\n"
-    "unlocked archive was blocked), 2 usage or error.\n");
+    "unlocked archive was blocked), 2 usage or error (also: the next hop\n"
+    "refused a release).\n");
 
 static void print_time(time_t t, char *buf, size_t len)
 {
@@ -136,20 +144,55 @@ static int cmd_show(const struct mg_policy *pol, const char *id)
     return MG_EXIT_OK;
 }
 
+/* Releasing unsanitized content is an auditable act: a notice in the log
+ * and a line in the audit chain, whether it worked or not. */
+static void log_release(const struct mg_policy *pol, const struct mg_qrecord *r, const char *how,
+                        const char *dest, const char *who, bool ok, const char *detail)
+{
+    mg_log(ok ? MG_LOG_NOTICE : MG_LOG_ERROR, r->id, NULL, "quarantine: original %s %s %s by %s%s%s",
+           ok ? "released" : "NOT released", how, dest, who, detail ? ": " : "", detail ? detail : "");
+    struct mg_buf b;
+    mg_buf_init(&b);
+    struct mg_json j;
+    mg_json_init(&j, &b);
+    mg_json_obj_begin(&j, NULL);
+    mg_json_str(&j, "type", "release");
+    mg_json_str(&j, "job", r->id);
+    mg_json_str(&j, "sha256", r->sha256);
+    mg_json_uint(&j, "size", r->size);
+    mg_json_str(&j, how[0] == 't' ? "file" : "rcpt", dest);
+    mg_json_str(&j, "by", who);
+    mg_json_bool(&j, "ok", ok);
+    mg_json_str(&j, "detail", detail);
+    mg_json_obj_end(&j);
+    if (!mg_buf_failed(&b))
+        mg_audit_write(pol, r->id, &b, NULL);
+    mg_buf_free(&b);
+}
+
 static int cmd_release(const struct mg_policy *pol, int argc, char **argv)
 {
-    static const struct option opts[] = { { "output", required_argument, NULL, 'o' }, { 0 } };
-    const char *out = NULL;
+    static const struct option opts[] = {
+        { "output", required_argument, NULL, 'o' },
+        { "to", required_argument, NULL, 't' },
+        { "from", required_argument, NULL, 'f' },
+        { 0 },
+    };
+    const char *out = NULL, *to = NULL, *from = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
         if (c == 'o')
             out = optarg;
+        else if (c == 't')
+            to = optarg;
+        else if (c == 'f')
+            from = optarg;
         else
             return MG_EXIT_USAGE;
     }
-    if (optind >= argc || out == NULL) {
-        mg_cli_error("%s", _("release needs a job id and -o FILE (see --help)"));
+    if (optind + 1 != argc || (out == NULL) == (to == NULL) || (from && !to)) {
+        mg_cli_error("%s", _("release needs a job id and either -o FILE or --to ADDRESS (see --help)"));
         return MG_EXIT_USAGE;
     }
     const char *id = argv[optind];
@@ -160,6 +203,20 @@ static int cmd_release(const struct mg_policy *pol, int argc, char **argv)
         g_clear_error(&err);
         return MG_EXIT_BLOCKED;
     }
+    const char *who = getenv("SUDO_USER") ? getenv("SUDO_USER") : g_get_user_name();
+    char *env_from = NULL;
+    if (to) {
+        if (!mg_qrecord_is_mail(&r)) {
+            mg_cli_error(_("%s is not a mail; release it with -o FILE"), id);
+            mg_qrecord_clear(&r);
+            return MG_EXIT_USAGE;
+        }
+        if (from == NULL && (env_from = mg_qrecord_envelope_from(&r)) == NULL) {
+            mg_cli_error(_("%s has no envelope sender on record; give --from ADDRESS"), id);
+            mg_qrecord_clear(&r);
+            return MG_EXIT_USAGE;
+        }
+    }
     size_t len = 0;
     uint8_t *data = mg_quarantine_original(pol, &r, &len, &err);
     int rc = MG_EXIT_OK;
@@ -167,14 +224,25 @@ static int cmd_release(const struct mg_policy *pol, int argc, char **argv)
         mg_cli_error("%s", err ? err->message : "?");
         g_clear_error(&err);
         rc = MG_EXIT_ERROR;
-    } else if (!mg_cli_write_file(out, data, len)) {
-        mg_cli_error(_("%s: cannot write: %s"), out, strerror(errno));
-        rc = MG_EXIT_ERROR;
+    } else if (out) {
+        bool ok = mg_cli_write_file(out, data, len);
+        if (!ok) {
+            mg_cli_error(_("%s: cannot write: %s"), out, strerror(errno));
+            rc = MG_EXIT_ERROR;
+        }
+        log_release(pol, &r, "to file", out, who, ok, NULL);
     } else {
-        const char *who = getenv("SUDO_USER") ? getenv("SUDO_USER") : g_get_user_name();
-        /* Releasing unsanitized content is an auditable act. */
-        mg_log(MG_LOG_NOTICE, id, NULL, "quarantine: original released to %s by %s", out, who);
+        char msg[700];
+        bool ok = mg_quarantine_send(pol, &r, data, len, from ? from : env_from, to, who, msg, sizeof(msg));
+        log_release(pol, &r, "by mail to", to, who, ok, msg);
+        if (ok) {
+            printf(_("%s: original sent to %s (next hop said: %s)\n"), id, to, msg);
+        } else {
+            mg_cli_error("%s", msg);
+            rc = MG_EXIT_ERROR;
+        }
     }
+    g_free(env_from);
     g_free(data);
     mg_qrecord_clear(&r);
     return rc;

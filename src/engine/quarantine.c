@@ -379,3 +379,19 @@ bool mg_quarantine_purge(const struct mg_policy *pol, double age, unsigned *remo
     g_ptr_array_free(all, TRUE);
     return true;
 }
+
+static bool changed(const struct mg_item *it, unsigned depth)
+{
+    if (it->n_actions > 0 || it->verdict == MG_BLOCKED || it->verdict == MG_TEMPFAIL)
+        return true;
+    for (size_t i = 0; depth < 64 && i < it->n_children; i++)
+        if (changed(it->children[i], depth + 1))
+            return true;
+    return false;
+}
+
+bool mg_quarantine_wanted(const struct mg_job *job)
+{
+    const struct mg_item *root = mg_job_root(job);
+    return root != NULL && mg_job_verdict(job) != MG_TEMPFAIL && changed(root, 0);
+}

@@ -23,6 +23,10 @@
 bool mg_quarantine_store(const struct mg_policy *pol, const struct mg_job *job,
                          const uint8_t *data, size_t len, const char *meta_json);
 
+/* Should the original of job be kept: something in it was removed, blocked
+ * or changed by an action (a mail rebuilt without any action is not). */
+bool mg_quarantine_wanted(const struct mg_job *job);
+
 struct mg_qrecord {
     char id[64];
     time_t time;
