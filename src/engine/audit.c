@@ -10,6 +10,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "core/fileio.h"
 #include "core/log.h"
 #include "engine/report.h"
 
@@ -80,20 +81,6 @@ static void chained(const struct mg_job *job, const char *prev, struct mg_buf *l
     mg_buf_free(&body);
 }
 
-static bool write_all(int fd, const uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job)
 {
     if (pol->audit == NULL || strcmp(pol->audit, "off") == 0 || *pol->audit == '\0')
@@ -128,7 +115,7 @@ bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job)
     } else {
         chained(job, prev, &line);
         mg_buf_putc(&line, '\n');
-        ok = !mg_buf_failed(&line) && write_all(fd, line.data, line.len);
+        ok = !mg_buf_failed(&line) && mg_fd_write_all(fd, line.data, line.len);
         if (!ok)
             mg_log_errno(MG_LOG_ERROR, mg_job_id(job), NULL, "audit: write to %s failed", pol->audit);
     }
