@@ -241,6 +241,35 @@ static bool mime_ok(const char *m)
     return true;
 }
 
+/* MIME type of a rebuilt file that came without one, by its (new) name's
+ * extension; the common outputs of the sanitizers only. */
+static const char *mime_of_name(const char *name)
+{
+    static const struct {
+        const char *ext, *mime;
+    } tab[] = {
+        {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+        {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+        {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+        {"pdf", "application/pdf"},
+        {"zip", "application/zip"},
+        {"txt", "text/plain; charset=utf-8"},
+        {"csv", "text/csv; charset=utf-8"},
+        {"png", "image/png"},
+        {"jpg", "image/jpeg"},
+        {"jpeg", "image/jpeg"},
+        {"gif", "image/gif"},
+    };
+    const char *dot = strrchr(name, '.');
+    if (dot == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+        if (g_ascii_strcasecmp(dot + 1, tab[i].ext) == 0)
+            return tab[i].mime;
+    }
+    return NULL;
+}
+
 static void write_attachment(struct mg_mail_ctx *c, const struct mg_mail_att *a, size_t idx,
                              struct mg_sink *out)
 {
@@ -286,7 +315,7 @@ static void write_attachment(struct mg_mail_ctx *c, const struct mg_mail_att *a,
     }
     const char *mime = it->out_mime;
     if (!mime_ok(mime))
-        mime = it->verdict == MG_CLEAN ? it->type.mime : NULL;
+        mime = it->verdict == MG_CLEAN ? it->type.mime : mime_of_name(nm);
     if (!mime_ok(mime))
         mime = "application/octet-stream";
     /* name= as RFC 2047 words for old clients, filename*= (RFC 2231) as

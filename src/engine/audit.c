@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/fileio.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "engine/report.h"
@@ -76,20 +77,6 @@ static void chained(const char *prev, const struct mg_buf *obj, struct mg_buf *l
     mg_buf_printf(line, "{\"prev\":\"%s\",", prev);
     if (obj->len > 1)
         mg_buf_append(line, obj->data + 1, obj->len - 1);
-}
-
-static bool write_all(int fd, const uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
 }
 
 /* One line per item, in tree order: what crossed (or did not), by hash. */
@@ -205,7 +192,7 @@ bool mg_audit_write(const struct mg_policy *pol, const char *id, const struct mg
             mg_audit_line_hash(lines.data + start, lines.len - start, prev);
             mg_buf_putc(&lines, '\n');
         }
-        ok = !mg_buf_failed(&lines) && write_all(fd, lines.data, lines.len);
+        ok = !mg_buf_failed(&lines) && mg_fd_write_all(fd, lines.data, lines.len);
         if (!ok)
             mg_log_errno(MG_LOG_ERROR, id, NULL, "audit: write to %s failed", pol->audit);
     }

@@ -51,8 +51,8 @@ bool mg_quarantine_purge(const struct mg_policy *pol, double age, unsigned *remo
 uint64_t mg_quarantine_usage(const struct mg_policy *pol);
 
 /* Tests only (NULL otherwise): called at each step of mg_quarantine_store —
- * "written" (a temporary file complete, before its rename), "blob",
- * "report" — so a test can kill the writer there and check that no half
+ * "blob" (original stored), "report" (JSON report stored; the .ini record
+ * comes last) — so a test can kill the writer there and check that no half
  * record is ever listed. */
 extern void (*mg_quarantine_test_hook)(const char *step);
 

@@ -155,6 +155,16 @@ def check_expect(name, msg, rep, exp):
     for r in rnames:
         if not any(n.startswith(r + ".") and n.endswith(".txt") for n in att):
             fail(name, "no placeholder for removed %r (%r)" % (r, att))
+    if exp.get("docm_outcome"):
+        docx = [p for n, p in attachments(msg) if n == "請求書.docx"]
+        if docx:
+            if docx[0].get_content_type() != \
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
+                fail(name, "docx attached as %s" % docx[0].get_content_type())
+            if b"vbaProject" in docx[0].get_payload(decode=True):
+                fail(name, "the rebuilt docx still names vbaProject")
+        elif "請求書.docm" not in rnames:
+            fail(name, "docm neither rebuilt as docx nor removed (%r)" % att)
     if "result" in exp and msg["X-Mugai-Result"] != exp["result"]:
         fail(name, "X-Mugai-Result %s, expected %s" % (msg["X-Mugai-Result"], exp["result"]))
     if "from_name" in exp:

@@ -138,16 +138,42 @@ static unsigned count_blobs(const char *store)
     return n;
 }
 
-/* A writer SIGKILLed at every step of a store (after each temporary file is
- * written but before its rename, after the blob, after the report) leaves
- * no record that list or get would show; a store that ran through is
- * whole; purge then drops the orphan blobs the killed writers left. */
-static void test_kill_mid_store(void **state)
+static unsigned count_tmp(const char *store)
 {
-    (void)state;
-    char dir[] = "/tmp/mugai-q-XXXXXX";
+    char *cmd = g_strdup_printf("find '%s' -name '*.mugai-tmp-*' | wc -l", store);
+    FILE *f = popen(cmd, "r");
+    unsigned n = 0;
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%u", &n), 1);
+    pclose(f);
+    g_free(cmd);
+    return n;
+}
+
+static void check_all_whole(const struct mg_policy *pol, unsigned *count)
+{
+    GError *err = NULL;
+    GPtrArray *all = mg_quarantine_list(pol, 0, &err);
+    assert_non_null(all);
+    for (guint i = 0; i < all->len; i++) {
+        const struct mg_qrecord *r = all->pdata[i];
+        size_t len = 0;
+        uint8_t *data = mg_quarantine_original(pol, r, &len, &err); /* hash-checked */
+        assert_non_null(data);
+        assert_int_equal(len, r->size);
+        g_free(data);
+        char *rep = mg_quarantine_report(pol, r->id, &err);
+        assert_non_null(rep);
+        assert_non_null(strstr(rep, r->id));
+        g_free(rep);
+    }
+    *count = all->len;
+    g_ptr_array_free(all, TRUE);
+}
+
+static struct mg_engine *store_engine(char *dir, char *conf)
+{
     assert_non_null(mkdtemp(dir));
-    char conf[] = "/tmp/mugai-q-conf-XXXXXX";
     int fd = mkstemp(conf);
     char text[256];
     int n = snprintf(text, sizeof(text), "[general]\nquarantine-dir = %s/store\n[clamav]\nmode = off\n", dir);
@@ -156,12 +182,20 @@ static void test_kill_mid_store(void **state)
     GError *err = NULL;
     struct mg_engine *e = mg_engine_new(mg_policy_load(conf, &err), &err);
     assert_non_null(e);
-    const struct mg_policy *pol = mg_engine_policy(e);
+    return e;
+}
 
-    /* Steps of one store: written(blob) blob written(report) report
-     * written(record); 6 = never killed. */
-    unsigned complete = 0;
-    for (int k = 1; k <= 6; k++) {
+/* A writer SIGKILLed after the blob and after the report (the record is
+ * written last) leaves no record that list or get would show; a store that
+ * ran through is whole; purge drops the orphan blobs. */
+static void test_kill_mid_store(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mugai-q-XXXXXX", conf[] = "/tmp/mugai-q-conf-XXXXXX";
+    struct mg_engine *e = store_engine(dir, conf);
+    const struct mg_policy *pol = mg_engine_policy(e);
+    GError *err = NULL;
+    for (int k = 1; k <= 3; k++) { /* steps: blob, report; 3 = never killed */
         char id[32], body[64];
         snprintf(id, sizeof(id), "kill-%d", k);
         snprintf(body, sizeof(body), "MZ original number %d\n", k);
@@ -179,42 +213,80 @@ static void test_kill_mid_store(void **state)
         int st = 0;
         assert_int_equal(waitpid(pid, &st, 0), pid);
         struct mg_qrecord r;
-        if (k < 6) {
+        if (k < 3) {
             assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
             assert_false(mg_quarantine_get(pol, id, &r, NULL));
         } else {
             assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
             assert_true(mg_quarantine_get(pol, id, &r, &err));
-            size_t len = 0;
-            uint8_t *data = mg_quarantine_original(pol, &r, &len, &err);
-            assert_non_null(data);
-            assert_int_equal(len, strlen(body));
-            assert_memory_equal(data, body, len);
-            g_free(data);
             mg_qrecord_clear(&r);
-            complete++;
         }
-        /* Whatever list shows is whole: its original reads back and matches. */
-        GPtrArray *all = mg_quarantine_list(pol, 0, &err);
-        assert_non_null(all);
-        assert_int_equal(all->len, complete);
-        for (guint i = 0; i < all->len; i++) {
-            size_t len = 0;
-            uint8_t *data = mg_quarantine_original(pol, all->pdata[i], &len, &err);
-            assert_non_null(data);
-            g_free(data);
-        }
-        g_ptr_array_free(all, TRUE);
+        unsigned n = 0;
+        check_all_whole(pol, &n);
+        assert_int_equal(n, k < 3 ? 0 : 1);
     }
-    /* Killed writers from step "blob" on left their blobs (k = 2..5). */
-    assert_int_equal(count_blobs(pol->quarantine_dir), 5);
+    assert_int_equal(count_blobs(pol->quarantine_dir), 3);
     unsigned removed = 99;
     assert_true(mg_quarantine_purge(pol, 365.0 * 86400, &removed, &err));
     assert_int_equal(removed, 0);
     assert_int_equal(count_blobs(pol->quarantine_dir), 1);
-    struct mg_qrecord r;
-    assert_true(mg_quarantine_get(pol, "kill-6", &r, &err));
-    mg_qrecord_clear(&r);
+    mg_engine_free(e);
+    unlink(conf);
+    rm_rf(dir);
+}
+
+/* The same without a hook: writers storing 256 KiB originals in a loop are
+ * SIGKILLed at random moments (inside writes, between write and rename);
+ * every record listed afterwards is whole, and the temporary files the
+ * kills left are never listed and go with purge once they are old. */
+static void test_kill_loop(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mugai-q-XXXXXX", conf[] = "/tmp/mugai-q-conf-XXXXXX";
+    struct mg_engine *e = store_engine(dir, conf);
+    const struct mg_policy *pol = mg_engine_policy(e);
+    size_t big = 256 * 1024;
+    uint8_t *body = g_malloc(big);
+    unsigned killed = 0;
+    for (int round = 0; round < 12; round++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            for (unsigned i = 0; i < 1000; i++) {
+                char id[48];
+                snprintf(id, sizeof(id), "loop-%d-%u", round, i);
+                memset(body, 'A' + (int)(i % 26), big);
+                memcpy(body, id, strlen(id)); /* distinct blobs */
+                struct mg_job *job = mg_job_new(e, id);
+                mg_job_run(job, "x.exe", (const uint8_t *)"MZ\n", 3, MG_TC_UNKNOWN);
+                mg_quarantine_store(pol, job, body, big, NULL);
+                mg_job_free(job);
+            }
+            _exit(0);
+        }
+        usleep(20000 + (useconds_t)g_random_int_range(0, 30000));
+        kill(pid, SIGKILL);
+        int st = 0;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        killed += WIFSIGNALED(st);
+        unsigned n = 0;
+        check_all_whole(pol, &n);
+    }
+    g_free(body);
+    assert_true(killed > 0);
+    /* Leftover temporaries (if a kill hit between write and rename) are
+     * not records; purge removes them once they are an hour old. */
+    char *cmd = g_strdup_printf("find '%s' -name '*.mugai-tmp-*' -exec touch -d '2 hours ago' {} +", pol->quarantine_dir);
+    assert_int_equal(system(cmd), 0);
+    g_free(cmd);
+    unsigned removed = 0, before = 0, after = 0;
+    check_all_whole(pol, &before);
+    GError *err = NULL;
+    assert_true(mg_quarantine_purge(pol, 365.0 * 86400, &removed, &err));
+    assert_int_equal(removed, 0);
+    assert_int_equal(count_tmp(pol->quarantine_dir), 0);
+    check_all_whole(pol, &after);
+    assert_int_equal(before, after);
     mg_engine_free(e);
     unlink(conf);
     rm_rf(dir);
@@ -226,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_and_purge),
         cmocka_unit_test(test_full_store_refuses),
         cmocka_unit_test(test_kill_mid_store),
+        cmocka_unit_test(test_kill_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
