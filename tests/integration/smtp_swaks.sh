@@ -261,6 +261,7 @@ sleep 0.5
 check "session log lines" grep -q "smtp session client=127.0.0.1" "$T/mugai.log"
 check "audit lines carry client, envelope and next hop reply" \
     grep -q '"client":"127.0.0.1".*"from":"sender@example.com","rcpt":\["user@lg.example.jp"\].*"next_hop_reply":"250 2.0.0 Ok: queued as' "$T/audit.log"
+check "the smtp audit lines keep the audit hash chain intact" "$MUGAI" audit verify "$T/audit.log"
 
 # 10. SMTPUTF8 only when the next hop offers it (learnt from its EHLO).
 script >"$T/s10.out" <<'S'
