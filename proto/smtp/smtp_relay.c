@@ -19,6 +19,23 @@ static void finish(struct mg_smtp_session *ss, const struct mg_job *job, uint64_
     mg_smtp_audit(ss, job, size, size_out, nh, code, enh, text);
 }
 
+struct run_ctx {
+    struct mg_engine *engine;
+    const uint8_t *msg;
+    size_t len;
+    struct mg_job *job;
+    struct mg_item *root;
+};
+
+static void run_job(void *arg)
+{
+    struct run_ctx *rc = arg;
+    mg_metrics_queue(-1); /* a worker took it */
+    rc->job = mg_job_new(rc->engine, NULL);
+    if (rc->job)
+        rc->root = mg_job_run(rc->job, "message.eml", rc->msg, rc->len, MG_TC_MAIL);
+}
+
 /* The envelope goes into the record so that `mugai quarantine release
  * --to` knows the original sender, and the administrator sees who it was for. */
 static bool quarantine(const struct mg_smtp_session *ss, const struct mg_job *job,
@@ -54,28 +71,26 @@ void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
         finish(ss, NULL, len, 0, NULL, 451, "4.3.0", "Cannot read the spooled message, try again later");
         return;
     }
-    /* Bound the CPU work however many sessions are open. Waiting longer than
-     * a next-hop timeout would risk the client's own DATA timeout. */
+    /* The job runs on a long-lived engine worker (bounded CPU work, warm
+     * per-thread engine state). Waiting longer than a next-hop timeout for a
+     * free worker would risk the client's own DATA timeout. */
+    struct run_ctx rc = { .engine = ss->gen->er->engine, .msg = msg, .len = len };
     mg_metrics_queue(1);
-    bool slot = mg_jobslots_acquire(ss->srv->slots, cfg->next_hop_timeout);
-    mg_metrics_queue(-1);
-    if (!slot) {
+    if (!mg_workpool_run(ss->srv->pool, run_job, &rc, cfg->next_hop_timeout)) {
+        mg_metrics_queue(-1); /* never picked up */
         finish(ss, NULL, len, 0, NULL, 451, "4.3.2", "System busy, try again later");
         return;
     }
-    struct mg_job *job = mg_job_new(ss->gen->er->engine, NULL);
+    struct mg_job *job = rc.job;
+    struct mg_item *root = rc.root;
     if (!job) {
-        mg_jobslots_release(ss->srv->slots);
         finish(ss, NULL, len, 0, NULL, 451, "4.3.0", "Out of memory, try again later");
         return;
     }
-    struct mg_item *root = mg_job_run(job, "message.eml", msg, len, MG_TC_MAIL);
-    mg_jobslots_release(ss->srv->slots);
-
     enum mg_verdict v = mg_job_verdict(job);
     /* Whatever was removed or changed must be recoverable (mugai quarantine
-     * release): the original is stored before anything is relayed, and a store that
-     * fails (disk full, [quarantine] max-size) is a 4xx, not a loss. */
+     * release): the original is stored before anything is relayed, and a
+     * store that fails (disk full, [quarantine] max-size) is a 4xx, not a loss. */
     if (mg_quarantine_wanted(job) && !quarantine(ss, job, msg, len)) {
         finish(ss, job, len, 0, NULL, 451, "4.3.0", "Cannot quarantine the original, try again later");
         mg_job_free(job);

@@ -205,14 +205,23 @@ bool mg_audit_write(const struct mg_policy *pol, const char *id, const struct mg
 
 bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job)
 {
+    return mg_audit_job_extra(pol, job, NULL);
+}
+
+bool mg_audit_job_extra(const struct mg_policy *pol, const struct mg_job *job, const char *extra)
+{
     if (pol->audit == NULL || strcmp(pol->audit, "off") == 0 || *pol->audit == '\0')
         return true;
     struct mg_buf rep, head;
     mg_buf_init(&rep);
     mg_buf_init(&head);
     mg_report_audit(job, &rep);
-    /* {"type":"job", ...the report's audit object...} */
+    /* {"type":"job", [extra,] ...the report's audit object...} */
     mg_buf_puts(&head, "{\"type\":\"job\",");
+    if (extra && *extra) {
+        mg_buf_puts(&head, extra);
+        mg_buf_putc(&head, ',');
+    }
     if (rep.len > 1)
         mg_buf_append(&head, rep.data + 1, rep.len - 1);
     bool ok = !mg_buf_failed(&head) && mg_audit_write(pol, mg_job_id(job), &head, job);

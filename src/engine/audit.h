@@ -2,8 +2,9 @@
  * unless [audit] items = no, one line per item of the job ("type":"item":
  * path, class, SHA-256 in and out, verdict, reason, actions, sanitizer),
  * appended to the file named by [general] audit, or sent to syslog; "off"
- * writes nothing. Front ends may put their own head line first (SMTP: the
- * envelope and replies, "type":"smtp") through mg_audit_write.
+ * writes nothing. Front ends add their own members to the job line (SMTP:
+ * "smtp":{envelope, replies}) with mg_audit_job_extra; other events (a
+ * quarantine release) go into the same chain through mg_audit_write.
  * Each line starts with "prev": the SHA-256 of the line before it (zeros
  * for the first), so an edited or deleted line breaks the chain at the line
  * after it (mugai audit verify). A truncated tail cannot be seen from the
@@ -25,6 +26,10 @@ bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job);
  * file is opened for each write, so logrotate needs no signal. */
 bool mg_audit_write(const struct mg_policy *pol, const char *id, const struct mg_buf *head,
                     const struct mg_job *job);
+/* mg_audit_job with a front end's own members (valid JSON object members
+ * without the braces, e.g. "smtp":{...}) placed before the job's, in the
+ * same line and the same chain. */
+bool mg_audit_job_extra(const struct mg_policy *pol, const struct mg_job *job, const char *extra);
 /* 0 when every line's "prev" is the hash of the line before; otherwise the
  * 1-based number of the first line that breaks the chain. */
 long mg_audit_verify(const uint8_t *data, size_t len, size_t *lines);

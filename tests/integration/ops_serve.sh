@@ -83,7 +83,7 @@ check "metrics parse and add up" test "$rc" -eq 0
 
 # --- audit trail of the SMTP jobs
 check "audit chain intact" "$MUGAI" audit verify "$T/audit.log"
-check "audit has the smtp lines" test "$(grep -c '"type":"smtp"' "$T/audit.log")" -eq 2
+check "audit has the two smtp job lines" test "$(grep -c '"type":"job","smtp":{' "$T/audit.log")" -eq 2
 check "audit has item lines for the attachment" grep -q '"type":"item".*"path":"[^"]*tool.exe"' "$T/audit.log"
 
 # --- quarantine: the sanitized mail's original

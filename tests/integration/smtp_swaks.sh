@@ -196,6 +196,37 @@ check "next hop 451 at DATA: client gets 4xx" grep -q "<\*\* *451" <<<"$out"
 stop_pid "$SINK_PID"
 SINK_PORT_WANT=$SINK_PORT start_sink sink1
 
+# 7b. The next hop drops the connection kept between two transactions of one
+# session: the second MAIL opens a fresh one instead of failing.
+script >"$T/s7b.out" <<'S' &
+< 220
+> EHLO c
+< 250
+> MAIL FROM:<a@example.com>
+< 250
+> RCPT TO:<first@lg.example.jp>
+< 250
+> DATA
+< 354
+> Subject: first
+>
+> .
+< 250 2.0.0
+sleep 2
+> MAIL FROM:<a@example.com>
+< 250
+> RCPT TO:<second@lg.example.jp>
+< 250
+> QUIT
+< 221
+S
+kept=$!
+sleep 1
+stop_pid "$SINK_PID"
+SINK_PORT_WANT=$SINK_PORT start_sink sink1
+wait "$kept"
+check "a next-hop connection closed between transactions is reopened" test $? -eq 0 || cat "$T/s7b.out"
+
 # 8. Reload (SIGHUP): only 10.0.0.0/8 allowed now -> 554; connections stay up.
 script >"$T/s8.out" <<'S' &
 < 220
@@ -230,6 +261,7 @@ sleep 0.5
 check "session log lines" grep -q "smtp session client=127.0.0.1" "$T/mugai.log"
 check "audit lines carry client, envelope and next hop reply" \
     grep -q '"client":"127.0.0.1".*"from":"sender@example.com","rcpt":\["user@lg.example.jp"\].*"next_hop_reply":"250 2.0.0 Ok: queued as' "$T/audit.log"
+check "the smtp audit lines keep the audit hash chain intact" "$MUGAI" audit verify "$T/audit.log"
 
 # 10. SMTPUTF8 only when the next hop offers it (learnt from its EHLO).
 script >"$T/s10.out" <<'S'
