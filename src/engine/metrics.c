@@ -135,7 +135,7 @@ void mg_metrics_render(const struct mg_engine *e, struct mg_buf *o)
 
     head(o, "mugai_jobs_in_flight", "gauge", "Jobs running in the engine now.");
     mg_buf_printf(o, "mugai_jobs_in_flight %lld\n", (long long)atomic_load(&inflight));
-    head(o, "mugai_queue_depth", "gauge", "Received messages waiting for a job slot now.");
+    head(o, "mugai_queue_depth", "gauge", "Received messages waiting for a free engine worker now.");
     mg_buf_printf(o, "mugai_queue_depth %lld\n", (long long)atomic_load(&queued));
     head(o, "mugai_next_hop_errors_total", "counter",
          "Next-hop failures: connection or TLS failed, timeout, or a 4xx/5xx reply to a relayed message.");

@@ -22,7 +22,7 @@ void mg_metrics_job(enum mg_type_class cls, enum mg_verdict v, uint64_t bytes_in
 void mg_metrics_observe(enum mg_stage s, double seconds);
 /* Jobs running in the engine now (+1 at start, -1 at the end). */
 void mg_metrics_inflight(int delta);
-/* Messages waiting for a job slot now. */
+/* Messages waiting for a free engine worker now. */
 void mg_metrics_queue(int delta);
 void mg_metrics_next_hop_error(void);
 /* Sandbox worker restarts: nothing calls it until src/sandbox exists, the
