@@ -25,14 +25,17 @@ check "a .deb was built" test -s "$DEB"
 
 dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's|^\./|/|' >"$T/contents"
 for f in /usr/bin/mugai /etc/mugai/mugai.conf /etc/logrotate.d/mugai \
-         /usr/lib/systemd/system/mugai.service /usr/lib/systemd/system/mugai-purge.service \
-         /usr/lib/systemd/system/mugai-purge.timer /usr/lib/tmpfiles.d/mugai.conf \
+         /usr/lib/tmpfiles.d/mugai.conf \
          /usr/share/man/man1/mugai.1.gz /usr/share/man/man5/mugai.conf.5.gz \
          /usr/share/locale/ja/LC_MESSAGES/mugai.mo /usr/share/doc/mugai/copyright \
          /usr/share/doc/mugai/postfix/README; do
     check "package has $f" grep -qx "$f" "$T/contents"
 done
 check "package has ops.md (maybe compressed)" grep -qE '^/usr/share/doc/mugai/ops\.md(\.gz)?$' "$T/contents"
+UD=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+for u in mugai.service mugai-purge.service mugai-purge.timer; do
+    check "package has $UD/$u" grep -qx "$UD/$u" "$T/contents"
+done
 check "package has the own signature database" grep -q '^/usr/share/mugai/clamav/.' "$T/contents"
 check "nothing under /usr/local" bash -c "! grep -q '^/usr/local' '$T/contents'"
 
