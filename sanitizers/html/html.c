@@ -16,16 +16,6 @@ static bool html_accepts(const struct mg_type *t, enum mg_class_action act)
     return t->cls == MG_TC_HTML && (act == MG_DO_SANITIZE || act == MG_DO_TO_TEXT);
 }
 
-static enum mg_urls_mode urls_mode(enum mg_url_mode m)
-{
-    switch (m) {
-    case MG_URL_DEFANG: return MG_URLS_DEFANG;
-    case MG_URL_REMOVE: return MG_URLS_REMOVE;
-    case MG_URL_KEEP: break;
-    }
-    return MG_URLS_KEEP;
-}
-
 static bool job_time_ok(void *ctx)
 {
     return mg_job_time_ok(ctx);
@@ -140,7 +130,7 @@ static enum mg_verdict html_run(struct mg_job *job, struct mg_item *in, struct m
         return fail(in, &st);
     }
 
-    enum mg_urls_mode mode = urls_mode(pol->text_urls);
+    enum mg_urls_mode mode = pol->text_urls;
     size_t urls = 0;
     struct mg_buf *final = &text;
     if (mode != MG_URLS_KEEP) {

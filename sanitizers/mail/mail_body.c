@@ -162,9 +162,7 @@ static void finish_text(struct mg_mail_ctx *c, struct mg_buf *t)
     size_t ctl = mg_mail_clean_text(t, true);
     if (ctl > 0)
         mg_item_actionf(c->in, MG_A_CONTROL_STRIPPED, "%zu", ctl);
-    enum mg_urls_mode mode = c->pol->text_urls == MG_URL_DEFANG   ? MG_URLS_DEFANG
-                             : c->pol->text_urls == MG_URL_REMOVE ? MG_URLS_REMOVE
-                                                                  : MG_URLS_KEEP;
+    enum mg_urls_mode mode = c->pol->text_urls;
     struct mg_buf u;
     mg_buf_init(&u);
     size_t nurl = 0;
