@@ -47,16 +47,6 @@ static unsigned byte_weight(uint8_t b)
     return 8;                       /* other punctuation, control bytes */
 }
 
-static int cmp_entry(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static uint32_t slot_hash(uint32_t pair, uint32_t mask)
-{
-    return ((pair * 0x9E3779B1u) >> 13) & mask;
-}
 
 bool mg_scanner_impl_supported(enum mg_scan_impl impl)
 {
@@ -117,13 +107,16 @@ size_t mg_scanner_max_len(const struct mg_scanner *s)
     return s->max_len;
 }
 
-/* Chooses the anchor offset of a pattern of len >= 2 (folded bytes). */
-static uint8_t choose_anchor(const uint8_t *p, size_t len)
+/* Chooses the anchor of a pattern of len >= 2 (folded bytes): the rarest
+ * window of w bytes. */
+static uint8_t choose_anchor(const uint8_t *p, size_t len, size_t w)
 {
     size_t best = 0;
-    unsigned best_score = ~0u;
-    for (size_t k = 0; k + 1 < len; k++) {
-        unsigned sc = byte_weight(p[k]) * byte_weight(p[k + 1]);
+    uint64_t best_score = UINT64_MAX;
+    for (size_t k = 0; k + w <= len; k++) {
+        uint64_t sc = 1;
+        for (size_t j = 0; j < w; j++)
+            sc *= byte_weight(p[k + j]);
         if (sc < best_score) {
             best_score = sc;
             best = k;
@@ -148,10 +141,94 @@ struct mg_scanner *mg_scanner_compile(const struct mg_pattern *pats, size_t n,
     return mg_scanner_compile_impl(pats, n, MG_SCAN_AUTO, errbuf, errlen);
 }
 
-static bool build_pairs(struct mg_scanner *s, char *errbuf, size_t errlen)
+static uint32_t anchor_val(const struct mg_scanner *s, const struct mg_spat *p)
 {
-    /* Entries as (pair << 32 | pattern index), at most 4 per pattern. */
-    uint64_t *ent = calloc(s->npats * 4 + 1, sizeof *ent);
+    uint32_t v = 0;
+    for (unsigned j = 0; j < p->w; j++)
+        v |= (uint32_t)mg_scan_fold[s->bytes[p->off + p->k + j]] << (8 * j);
+    return v;
+}
+
+static uint32_t slot_hash(uint64_t key, uint32_t mask)
+{
+    return (((uint32_t)key ^ (uint32_t)(key >> 29)) * 0x85EBCA6Bu >> 12) & mask;
+}
+
+/* Nibble sets (as 16-bit sets) a pattern's anchor needs at Teddy byte j. */
+static void anchor_nibbles(const struct mg_scanner *s, const struct mg_spat *p, uint16_t sets[2 * MG_TEDDY_W])
+{
+    for (unsigned j = 0; j < MG_TEDDY_W; j++) {
+        if (j >= p->tw) {
+            sets[2 * j] = sets[2 * j + 1] = 0xffff;
+            continue;
+        }
+        uint8_t v[2];
+        size_t nv = case_variants(s->bytes[p->off + p->k + j], p->nocase, v);
+        sets[2 * j] = sets[2 * j + 1] = 0;
+        for (size_t x = 0; x < nv; x++) {
+            sets[2 * j] |= (uint16_t)(1u << (v[x] & 15));
+            sets[2 * j + 1] |= (uint16_t)(1u << (v[x] >> 4));
+        }
+    }
+}
+
+static double bucket_cost(const uint16_t m[2 * MG_TEDDY_W])
+{
+    double c = 1;
+    for (unsigned j = 0; j < 2 * MG_TEDDY_W; j++)
+        c *= __builtin_popcount(m[j]) / 16.0;
+    return c;
+}
+
+/* Greedy bucket assignment: each anchor joins the bucket whose chance of a
+ * false candidate (uniform nibbles) grows least. */
+static void build_teddy(struct mg_scanner *s)
+{
+    uint16_t bm[16][2 * MG_TEDDY_W] = { { 0 } };
+    for (size_t i = 0; i < s->npats; i++) {
+        const struct mg_spat *p = &s->pats[i];
+        if (p->w == 0)
+            continue;
+        uint16_t sets[2 * MG_TEDDY_W];
+        anchor_nibbles(s, p, sets);
+        unsigned best = 0;
+        double best_delta = 1e300;
+        for (unsigned b = 0; b < 16; b++) {
+            uint16_t m[2 * MG_TEDDY_W];
+            for (unsigned j = 0; j < 2 * MG_TEDDY_W; j++)
+                m[j] = bm[b][j] | sets[j];
+            double d = bucket_cost(m) - bucket_cost(bm[b]);
+            if (d < best_delta) {
+                best_delta = d;
+                best = b;
+            }
+        }
+        for (unsigned j = 0; j < 2 * MG_TEDDY_W; j++)
+            bm[best][j] |= sets[j];
+    }
+    for (unsigned b = 0; b < 16; b++)
+        for (unsigned j = 0; j < 2 * MG_TEDDY_W; j++)
+            for (unsigned x = 0; x < 16; x++)
+                if (bm[b][j] & (1u << x))
+                    s->nib[b >> 3][j][x] |= (uint8_t)(1u << (b & 7));
+}
+
+struct anchor_ent {
+    uint64_t key;
+    uint32_t pat;
+};
+
+static int cmp_anchor(const void *a, const void *b)
+{
+    const struct anchor_ent *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->pat < y->pat ? -1 : x->pat > y->pat;
+}
+
+static bool build_anchors(struct mg_scanner *s, char *errbuf, size_t errlen)
+{
+    struct anchor_ent *ent = calloc(s->npats + 1, sizeof *ent);
     if (!ent) {
         set_err(errbuf, errlen, "out of memory");
         return false;
@@ -159,19 +236,26 @@ static bool build_pairs(struct mg_scanner *s, char *errbuf, size_t errlen)
     size_t ne = 0;
     for (size_t i = 0; i < s->npats; i++) {
         const struct mg_spat *p = &s->pats[i];
-        if (p->len < 2)
+        if (p->w == 0)
             continue;
+        uint32_t v = anchor_val(s, p);
+        ent[ne++] = (struct anchor_ent){ (uint64_t)p->w << 32 | v, (uint32_t)i };
+        s->has_w[p->w - 2] = true;
+        uint32_t h = mg_scan_hash16(v);
+        s->wbm[p->w - 2][h >> 5] |= 1u << (h & 31);
         const uint8_t *b = s->bytes + p->off + p->k;
         uint8_t v0[2], v1[2];
         size_t n0 = case_variants(b[0], p->nocase, v0), n1 = case_variants(b[1], p->nocase, v1);
         for (size_t x = 0; x < n0; x++)
-            for (size_t y = 0; y < n1; y++)
-                ent[ne++] = ((uint64_t)(v0[x] | (uint32_t)v1[y] << 8) << 32) | i;
+            for (size_t y = 0; y < n1; y++) {
+                uint32_t pair = v0[x] | (uint32_t)v1[y] << 8;
+                s->bitmap[pair >> 5] |= 1u << (pair & 31);
+            }
     }
-    qsort(ent, ne, sizeof *ent, cmp_entry);
+    qsort(ent, ne, sizeof *ent, cmp_anchor);
     size_t distinct = 0;
     for (size_t i = 0; i < ne; i++)
-        if (i == 0 || (ent[i] >> 32) != (ent[i - 1] >> 32))
+        if (i == 0 || ent[i].key != ent[i - 1].key)
             distinct++;
     uint32_t size = 16;
     while (size < distinct * 2 + 1)
@@ -185,28 +269,22 @@ static bool build_pairs(struct mg_scanner *s, char *errbuf, size_t errlen)
         return false;
     }
     for (uint32_t i = 0; i < size; i++)
-        s->slots[i].pair = UINT32_MAX;
+        s->slots[i].key = UINT64_MAX;
     for (size_t i = 0; i < ne;) {
-        uint32_t pair = (uint32_t)(ent[i] >> 32);
         size_t j = i;
-        while (j < ne && (uint32_t)(ent[j] >> 32) == pair) {
-            s->entries[j] = (uint32_t)ent[j];
+        while (j < ne && ent[j].key == ent[i].key) {
+            s->entries[j] = ent[j].pat;
             j++;
         }
-        uint32_t h = slot_hash(pair, s->slot_mask);
-        while (s->slots[h].pair != UINT32_MAX)
+        uint32_t h = slot_hash(ent[i].key, s->slot_mask);
+        while (s->slots[h].key != UINT64_MAX)
             h = (h + 1) & s->slot_mask;
-        s->slots[h] = (struct mg_pair_slot){ .pair = pair, .start = (uint32_t)i, .count = (uint32_t)(j - i) };
-        s->bitmap[pair >> 5] |= 1u << (pair & 31);
-        uint8_t a = (uint8_t)pair, b = (uint8_t)(pair >> 8);
-        unsigned bucket = mg_scan_fold[a] & 7;
-        s->lo0[a & 15] |= (uint8_t)(1u << bucket);
-        s->hi0[a >> 4] |= (uint8_t)(1u << bucket);
-        s->lo1[b & 15] |= (uint8_t)(1u << bucket);
-        s->hi1[b >> 4] |= (uint8_t)(1u << bucket);
+        s->slots[h] = (struct mg_anchor_slot){ .key = ent[i].key, .start = (uint32_t)i,
+                                               .count = (uint32_t)(j - i) };
         i = j;
     }
     free(ent);
+    build_teddy(s);
     return true;
 }
 
@@ -257,7 +335,12 @@ struct mg_scanner *mg_scanner_compile_impl(const struct mg_pattern *pats, size_t
         for (size_t j = 0; j < pats[i].len; j++)
             s->bytes[off + j] = p->nocase ? mg_scan_fold[pats[i].bytes[j]] : pats[i].bytes[j];
         if (p->len >= 2) {
-            p->k = choose_anchor(s->bytes + off, p->len);
+            uint8_t fb[MG_PATTERN_MAX_LEN];
+            for (size_t j = 0; j < p->len; j++)
+                fb[j] = mg_scan_fold[s->bytes[off + j]];
+            p->tw = (uint8_t)(p->len < MG_TEDDY_W ? p->len : MG_TEDDY_W);
+            p->w = (uint8_t)(p->tw < 4 ? p->tw : 4);
+            p->k = choose_anchor(fb, p->len, p->tw);
         } else {
             uint8_t v[2];
             size_t nv = case_variants(s->bytes[off], p->nocase, v);
@@ -269,7 +352,7 @@ struct mg_scanner *mg_scanner_compile_impl(const struct mg_pattern *pats, size_t
         if (p->len > s->max_len)
             s->max_len = p->len;
     }
-    if (!build_pairs(s, errbuf, errlen)) {
+    if (!build_anchors(s, errbuf, errlen)) {
         mg_scanner_free(s);
         return NULL;
     }
@@ -287,17 +370,17 @@ void mg_scanner_free(struct mg_scanner *s)
     free(s);
 }
 
-int mg_scan_verify_pair(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len, size_t i)
+static int verify_list(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len, size_t i,
+                       uint64_t key)
 {
     const struct mg_scanner *s = c->s;
-    uint32_t pair = buf[i] | (uint32_t)buf[i + 1] << 8;
-    uint32_t h = slot_hash(pair, s->slot_mask);
-    while (s->slots[h].pair != pair) {
-        if (s->slots[h].pair == UINT32_MAX)
-            return 0;                 /* cannot happen when the bitmap bit is set */
+    uint32_t h = slot_hash(key, s->slot_mask);
+    while (s->slots[h].key != key) {
+        if (s->slots[h].key == UINT64_MAX)
+            return 0;                 /* a hash-bitmap false positive */
         h = (h + 1) & s->slot_mask;
     }
-    const struct mg_pair_slot *sl = &s->slots[h];
+    const struct mg_anchor_slot *sl = &s->slots[h];
     for (uint32_t e = 0; e < sl->count; e++) {
         const struct mg_spat *p = &s->pats[s->entries[sl->start + e]];
         if (i < p->k)
@@ -316,6 +399,33 @@ int mg_scan_verify_pair(const struct mg_scan_ctx *c, const uint8_t *buf, size_t 
         }
         if (j == p->len) {
             int rc = c->cb(p->id, c->base + end, c->ud);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+int mg_scan_verify_pair(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len, size_t i)
+{
+    const struct mg_scanner *s = c->s;
+    uint32_t f = 0;
+    size_t avail = len - i < 4 ? len - i : 4;
+    if (avail == 4) {
+        uint32_t x;
+        memcpy(&x, buf + i, 4);
+        f = mg_scan_fold4(x);     /* little-endian: byte j in bits 8j */
+    } else {
+        for (size_t j = 0; j < avail; j++)
+            f |= (uint32_t)mg_scan_fold[buf[i + j]] << (8 * j);
+    }
+    for (size_t w = 4; w >= 2; w--) {
+        if (!s->has_w[w - 2] || w > avail)
+            continue;
+        uint32_t v = w == 4 ? f : f & ((1u << (8 * w)) - 1);
+        uint32_t h = mg_scan_hash16(v);
+        if ((s->wbm[w - 2][h >> 5] >> (h & 31)) & 1u) {
+            int rc = verify_list(c, buf, len, i, (uint64_t)w << 32 | v);
             if (rc)
                 return rc;
         }

@@ -1,9 +1,9 @@
-/* SSE4.2 (SSSE3 shuffles) prefilter: a Teddy-style test of the anchor pair
- * at 16 positions at once. Each byte's low and high nibble select a bucket
- * mask from a 16-entry table (pshufb); a position survives when some bucket
- * accepts all four nibbles of the pair. Survivors are checked against the
- * exact bitmap and verified. Buckets group anchors by their first byte, so
- * the filter is tight on the first byte and loose on the second. */
+/* SSE4.2 (SSSE3 shuffles) prefilter: a Teddy-style test of the three anchor
+ * bytes at 16 positions at once. Each byte's low and high nibble select a
+ * bucket mask from a 16-entry table (pshufb); a position survives when some
+ * bucket accepts all six nibbles. Survivors go through the exact pair bitmap,
+ * the folded-triple bitmap and verification (scanner.c). Buckets group
+ * anchors by the low bits of their first byte. */
 #include "scan/scanner_int.h"
 
 #include <immintrin.h>
@@ -12,21 +12,21 @@ __attribute__((target("sse4.2,ssse3")))
 int mg_scan_core_sse42(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len)
 {
     const struct mg_scanner *s = c->s;
+    __m128i t[2][2 * MG_TEDDY_W];
+    for (int j = 0; j < 2 * 2 * MG_TEDDY_W; j++)
+        t[j / (2 * MG_TEDDY_W)][j % (2 * MG_TEDDY_W)] = _mm_loadu_si128((const __m128i *)s->nib[j / (2 * MG_TEDDY_W)][j % (2 * MG_TEDDY_W)]);
+    const __m128i nib = _mm_set1_epi8(0x0f), zero = _mm_setzero_si128();
     size_t i = 0;
-    const __m128i lo0 = _mm_loadu_si128((const __m128i *)s->lo0);
-    const __m128i hi0 = _mm_loadu_si128((const __m128i *)s->hi0);
-    const __m128i lo1 = _mm_loadu_si128((const __m128i *)s->lo1);
-    const __m128i hi1 = _mm_loadu_si128((const __m128i *)s->hi1);
-    const __m128i nib = _mm_set1_epi8(0x0f);
-    const __m128i zero = _mm_setzero_si128();
-    for (; i + 17 <= len; i += 16) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(buf + i));
-        __m128i b = _mm_loadu_si128((const __m128i *)(buf + i + 1));
-        __m128i m = _mm_and_si128(_mm_shuffle_epi8(lo0, _mm_and_si128(a, nib)),
-                                  _mm_shuffle_epi8(hi0, _mm_and_si128(_mm_srli_epi16(a, 4), nib)));
-        m = _mm_and_si128(m, _mm_shuffle_epi8(lo1, _mm_and_si128(b, nib)));
-        m = _mm_and_si128(m, _mm_shuffle_epi8(hi1, _mm_and_si128(_mm_srli_epi16(b, 4), nib)));
-        unsigned cand = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(m, zero)) & 0xffffu;
+    for (; i + 16 + MG_TEDDY_W - 1 <= len; i += 16) {
+        __m128i m = _mm_set1_epi8(-1), m2 = m;
+        for (int j = 0; j < MG_TEDDY_W; j++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(buf + i + (size_t)j));
+            m = _mm_and_si128(m, _mm_and_si128(_mm_shuffle_epi8(t[0][2 * j], _mm_and_si128(v, nib)),
+                          _mm_shuffle_epi8(t[0][2 * j + 1], _mm_and_si128(_mm_srli_epi16(v, 4), nib))));
+            m2 = _mm_and_si128(m2, _mm_and_si128(_mm_shuffle_epi8(t[1][2 * j], _mm_and_si128(v, nib)),
+                          _mm_shuffle_epi8(t[1][2 * j + 1], _mm_and_si128(_mm_srli_epi16(v, 4), nib))));
+        }
+        unsigned cand = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(m, m2), zero)) & 0xffffu;
         while (cand) {
             unsigned j = (unsigned)__builtin_ctz(cand);
             cand &= cand - 1;
