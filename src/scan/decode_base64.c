@@ -5,7 +5,10 @@
  * ("Faster Base64 Encoding and Decoding Using AVX2 Instructions", 2018). */
 #include "scan/decode.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#define MG_B64_X86 1
 #include <immintrin.h>
+#endif
 #include <string.h>
 
 enum { B64_WS = 0xfd, B64_PAD = 0xfe, B64_BAD = 0xff };
@@ -34,11 +37,16 @@ static const uint8_t b64_rank[256] = {
 void mg_b64_init(struct mg_b64 *d)
 {
     memset(d, 0, sizeof *d);
+#ifdef MG_B64_X86
     __builtin_cpu_init();
     d->impl = __builtin_cpu_supports("avx2") ? MG_DECODE_AVX2
             : __builtin_cpu_supports("sse4.2") ? MG_DECODE_SSE42 : MG_DECODE_SCALAR;
+#else
+    d->impl = MG_DECODE_SCALAR;
+#endif
 }
 
+#ifdef MG_B64_X86
 /* Decodes whole 32-character blocks of pure alphabet; returns characters used. */
 __attribute__((target("avx2")))
 static size_t blocks_avx2(const uint8_t *in, size_t len, uint8_t *out, size_t *outn)
@@ -110,6 +118,16 @@ static size_t blocks_sse42(const uint8_t *in, size_t len, uint8_t *out, size_t *
     return i;
 }
 
+#else
+static size_t blocks_avx2(const uint8_t *in, size_t len, uint8_t *out, size_t *outn)
+{
+    (void)in, (void)len, (void)out;
+    *outn = 0;
+    return 0;
+}
+#define blocks_sse42 blocks_avx2
+#endif
+
 size_t mg_b64_feed(struct mg_b64 *d, const uint8_t *in, size_t len, uint8_t *out)
 {
     const uint8_t *rank = b64_rank;
@@ -118,6 +136,8 @@ size_t mg_b64_feed(struct mg_b64 *d, const uint8_t *in, size_t len, uint8_t *out
     unsigned nacc = d->nacc;
     while (i < len) {
         /* Vector blocks only on a group boundary and before any padding. */
+        /* (d->impl is only non-scalar where the CPU has it: set by init, or
+         * by a test that checked.) */
         if (nacc == 0 && !d->padded && len - i >= 16 && d->impl != MG_DECODE_SCALAR) {
             size_t n, used;
             if (d->impl == MG_DECODE_AVX2 && len - i >= 32)

@@ -54,12 +54,18 @@ bool mg_scanner_impl_supported(enum mg_scan_impl impl)
     case MG_SCAN_AUTO:
     case MG_SCAN_SCALAR:
         return true;
+#if defined(__x86_64__) || defined(__i386__)
     case MG_SCAN_SSE42:
         __builtin_cpu_init();
         return __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("ssse3");
     case MG_SCAN_AVX2:
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2");
+#else
+    case MG_SCAN_SSE42:
+    case MG_SCAN_AVX2:
+        return false;
+#endif
     }
     return false;
 }

@@ -3,6 +3,7 @@
  * 128-bit lanes, as vpshufb works per lane). */
 #include "scan/scanner_int.h"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
 __attribute__((target("avx2")))
@@ -45,3 +46,10 @@ int mg_scan_core_avx2(const struct mg_scan_ctx *c, const uint8_t *buf, size_t le
     }
     return s->has_single ? mg_scan_singles(c, buf, len) : 0;
 }
+#else
+/* Not x86: never selected (mg_scanner_impl_supported says no). */
+int mg_scan_core_avx2(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len)
+{
+    return mg_scan_core_scalar(c, buf, len);
+}
+#endif

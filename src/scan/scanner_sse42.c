@@ -6,6 +6,7 @@
  * anchors by the low bits of their first byte. */
 #include "scan/scanner_int.h"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
 __attribute__((target("sse4.2,ssse3")))
@@ -48,3 +49,10 @@ int mg_scan_core_sse42(const struct mg_scan_ctx *c, const uint8_t *buf, size_t l
     }
     return s->has_single ? mg_scan_singles(c, buf, len) : 0;
 }
+#else
+/* Not x86: never selected (mg_scanner_impl_supported says no). */
+int mg_scan_core_sse42(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len)
+{
+    return mg_scan_core_scalar(c, buf, len);
+}
+#endif
