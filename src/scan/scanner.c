@@ -113,24 +113,6 @@ size_t mg_scanner_max_len(const struct mg_scanner *s)
     return s->max_len;
 }
 
-/* Chooses the anchor of a pattern of len >= 2 (folded bytes): the rarest
- * window of w bytes. */
-static uint8_t choose_anchor(const uint8_t *p, size_t len, size_t w)
-{
-    size_t best = 0;
-    uint64_t best_score = UINT64_MAX;
-    for (size_t k = 0; k + w <= len; k++) {
-        uint64_t sc = 1;
-        for (size_t j = 0; j < w; j++)
-            sc *= byte_weight(p[k + j]);
-        if (sc < best_score) {
-            best_score = sc;
-            best = k;
-        }
-    }
-    return (uint8_t)best;
-}
-
 static size_t case_variants(uint8_t b, bool nocase, uint8_t out[2])
 {
     out[0] = b;
@@ -178,19 +160,71 @@ static void anchor_nibbles(const struct mg_scanner *s, const struct mg_spat *p, 
     }
 }
 
-static double bucket_cost(const uint16_t m[2 * MG_TEDDY_W])
+/* Byte distribution the bucket packing optimises for: a mix of prose
+ * (byte_weight), base64 text and uniform binary. */
+static void byte_mix(double pr[256])
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    double wsum = 0;
+    for (unsigned c = 0; c < 256; c++) {
+        /* byte_weight is for folded bytes: upper case letters rarer than lower */
+        uint8_t f = mg_scan_fold[c];
+        wsum += byte_weight(f) * (f != c ? 0.1 : 1.0);
+    }
+    for (unsigned c = 0; c < 256; c++) {
+        uint8_t f = mg_scan_fold[c];
+        pr[c] = byte_weight(f) * (f != c ? 0.1 : 1.0) / wsum / 3 + 1.0 / 256 / 3
+                + (c && strchr(b64, (int)c) ? 1.0 / 64 / 3 : 0);
+    }
+}
+
+/* Chooses the anchor of a pattern of len >= 2: the window of w bytes least
+ * likely in mixed data (all case variants counted for nocase). */
+static uint8_t choose_anchor(const uint8_t *p, size_t len, size_t w, bool nocase, const double pr[256])
+{
+    size_t best = 0;
+    double best_score = 2;
+    for (size_t k = 0; k + w <= len; k++) {
+        double sc = 1;
+        for (size_t j = 0; j < w; j++) {
+            uint8_t c = p[k + j];
+            double q = pr[c];
+            if (nocase && c >= 'a' && c <= 'z')
+                q += pr[c - 32];
+            sc *= q;
+        }
+        if (sc < best_score) {
+            best_score = sc;
+            best = k;
+        }
+    }
+    return (uint8_t)best;
+}
+
+/* Chance that a position of mixed data passes one bucket's nibble sets. */
+static double bucket_cost(const uint16_t m[2 * MG_TEDDY_W], const double pr[256])
 {
     double c = 1;
-    for (unsigned j = 0; j < 2 * MG_TEDDY_W; j++)
-        c *= __builtin_popcount(m[j]) / 16.0;
+    for (unsigned j = 0; j < MG_TEDDY_W; j++) {
+        if (m[2 * j] == 0xffff && m[2 * j + 1] == 0xffff)
+            continue;
+        double s = 0;
+        for (unsigned b = 0; b < 256; b++)
+            if ((m[2 * j] >> (b & 15) & 1) && (m[2 * j + 1] >> (b >> 4) & 1))
+                s += pr[b];
+        c *= s;
+    }
     return c;
 }
 
 /* Greedy bucket assignment: each anchor joins the bucket whose chance of a
- * false candidate (uniform nibbles) grows least. */
+ * false candidate grows least. */
 static void build_teddy(struct mg_scanner *s)
 {
+    double pr[256];
+    byte_mix(pr);
     uint16_t bm[16][2 * MG_TEDDY_W] = { { 0 } };
+    double cost[16] = { 0 };
     for (size_t i = 0; i < s->npats; i++) {
         const struct mg_spat *p = &s->pats[i];
         if (p->w == 0)
@@ -198,19 +232,21 @@ static void build_teddy(struct mg_scanner *s)
         uint16_t sets[2 * MG_TEDDY_W];
         anchor_nibbles(s, p, sets);
         unsigned best = 0;
-        double best_delta = 1e300;
+        double best_delta = 1e300, best_cost = 0;
         for (unsigned b = 0; b < 16; b++) {
             uint16_t m[2 * MG_TEDDY_W];
             for (unsigned j = 0; j < 2 * MG_TEDDY_W; j++)
                 m[j] = bm[b][j] | sets[j];
-            double d = bucket_cost(m) - bucket_cost(bm[b]);
+            double nc = bucket_cost(m, pr), d = nc - cost[b];
             if (d < best_delta) {
                 best_delta = d;
                 best = b;
+                best_cost = nc;
             }
         }
         for (unsigned j = 0; j < 2 * MG_TEDDY_W; j++)
             bm[best][j] |= sets[j];
+        cost[best] = best_cost;
     }
     for (unsigned b = 0; b < 16; b++)
         for (unsigned j = 0; j < 2 * MG_TEDDY_W; j++)
@@ -331,6 +367,8 @@ struct mg_scanner *mg_scanner_compile_impl(const struct mg_pattern *pats, size_t
         mg_scanner_free(s);
         return NULL;
     }
+    double pr[256];
+    byte_mix(pr);
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
         struct mg_spat *p = &s->pats[i];
@@ -341,12 +379,9 @@ struct mg_scanner *mg_scanner_compile_impl(const struct mg_pattern *pats, size_t
         for (size_t j = 0; j < pats[i].len; j++)
             s->bytes[off + j] = p->nocase ? mg_scan_fold[pats[i].bytes[j]] : pats[i].bytes[j];
         if (p->len >= 2) {
-            uint8_t fb[MG_PATTERN_MAX_LEN];
-            for (size_t j = 0; j < p->len; j++)
-                fb[j] = mg_scan_fold[s->bytes[off + j]];
             p->tw = (uint8_t)(p->len < MG_TEDDY_W ? p->len : MG_TEDDY_W);
             p->w = (uint8_t)(p->tw < 4 ? p->tw : 4);
-            p->k = choose_anchor(fb, p->len, p->tw);
+            p->k = choose_anchor(s->bytes + off, p->len, p->tw, p->nocase, pr);
         } else {
             uint8_t v[2];
             size_t nv = case_variants(s->bytes[off], p->nocase, v);
