@@ -132,30 +132,49 @@ size_t mg_b64_feed(struct mg_b64 *d, const uint8_t *in, size_t len, uint8_t *out
 {
     const uint8_t *rank = b64_rank;
     size_t i = 0, o = 0;
+    /* Locals, not d->...: stores through out (uint8_t *) may alias *d, which
+     * would make the compiler reload the state after every output byte. */
     uint32_t acc = d->acc;
     unsigned nacc = d->nacc;
+    bool padded = d->padded;
+    uint64_t invalid = d->invalid;
+    const enum mg_decode_impl impl = d->impl;
     while (i < len) {
-        /* Vector blocks only on a group boundary and before any padding. */
-        /* (d->impl is only non-scalar where the CPU has it: set by init, or
-         * by a test that checked.) */
-        if (nacc == 0 && !d->padded && len - i >= 16 && d->impl != MG_DECODE_SCALAR) {
+        /* Vector blocks only on a group boundary and before any padding.
+         * (impl is only non-scalar where the CPU has it: set by init, or by
+         * a test that checked.) */
+        if (nacc == 0 && !padded && len - i >= 16 && impl != MG_DECODE_SCALAR) {
             size_t n, used;
-            if (d->impl == MG_DECODE_AVX2 && len - i >= 32)
+            if (impl == MG_DECODE_AVX2 && len - i >= 32)
                 used = blocks_avx2(in + i, len - i, out + o, &n);
             else
                 used = blocks_sse42(in + i, len - i, out + o, &n);
             i += used;
             o += n;
         }
-        /* Scalar until (and including) the next byte outside the alphabet, so
-         * a MIME line costs one scalar stretch at its end. */
+        /* Whole groups of four alphabet characters. */
+        if (nacc == 0 && !padded) {
+            while (len - i >= 4) {
+                uint32_t r0 = rank[in[i]], r1 = rank[in[i + 1]], r2 = rank[in[i + 2]], r3 = rank[in[i + 3]];
+                if ((r0 | r1 | r2 | r3) & 0xc0)
+                    break;
+                uint32_t v = r0 << 18 | r1 << 12 | r2 << 6 | r3;
+                out[o] = (uint8_t)(v >> 16);
+                out[o + 1] = (uint8_t)(v >> 8);
+                out[o + 2] = (uint8_t)v;
+                o += 3;
+                i += 4;
+            }
+        }
+        /* One character at a time until (and including) the next byte
+         * outside the alphabet, so a MIME line costs one such stretch. */
         bool seen_other = false;
         while (i < len) {
             uint8_t r = rank[in[i++]];
             if (r < 64) {
-                if (d->padded) {
-                    d->invalid++;          /* data after padding: keep decoding, count it */
-                    d->padded = false;
+                if (padded) {
+                    invalid++;             /* data after padding: keep decoding, count it */
+                    padded = false;
                 }
                 acc = acc << 6 | r;
                 if (++nacc == 4) {
@@ -173,20 +192,20 @@ size_t mg_b64_feed(struct mg_b64 *d, const uint8_t *in, size_t len, uint8_t *out
             if (r == B64_PAD) {
                 if (nacc == 2) {
                     out[o++] = (uint8_t)(acc >> 4);
-                    d->padded = true;
+                    padded = true;
                 } else if (nacc == 3) {
                     out[o++] = (uint8_t)(acc >> 10);
                     out[o++] = (uint8_t)(acc >> 2);
-                    d->padded = true;
-                } else if (!d->padded) {
-                    d->invalid++;          /* '=' at a group start or after one char */
+                    padded = true;
+                } else if (!padded) {
+                    invalid++;             /* '=' at a group start or after one char */
                     if (nacc == 1)
-                        d->padded = true;
+                        padded = true;
                 }
                 nacc = 0;
                 acc = 0;
             } else if (r == B64_BAD) {
-                d->invalid++;
+                invalid++;
             }
             if (nacc == 0)
                 break;
@@ -194,6 +213,8 @@ size_t mg_b64_feed(struct mg_b64 *d, const uint8_t *in, size_t len, uint8_t *out
     }
     d->acc = acc;
     d->nacc = (uint8_t)nacc;
+    d->padded = padded;
+    d->invalid = invalid;
     return o;
 }
 
