@@ -217,42 +217,75 @@ static double bucket_cost(const uint16_t m[2 * MG_TEDDY_W], const double pr[256]
     return c;
 }
 
-/* Greedy bucket assignment: each anchor joins the bucket whose chance of a
- * false candidate grows least. */
-static void build_teddy(struct mg_scanner *s)
+static void bucket_masks(const uint16_t (*sets)[2 * MG_TEDDY_W], const uint8_t *bucket, size_t n,
+                         unsigned b, uint16_t m[2 * MG_TEDDY_W])
+{
+    memset(m, 0, 2 * MG_TEDDY_W * sizeof m[0]);
+    for (size_t i = 0; i < n; i++)
+        if (bucket[i] == b)
+            for (unsigned j = 0; j < 2 * MG_TEDDY_W; j++)
+                m[j] |= sets[i][j];
+}
+
+/* Bucket packing: greedy (each anchor joins the bucket whose chance of a
+ * false candidate grows least), then a few rounds of moving single anchors
+ * where that lowers the total. */
+static bool build_teddy(struct mg_scanner *s)
 {
     double pr[256];
     byte_mix(pr);
+    size_t n = 0;
+    uint16_t (*sets)[2 * MG_TEDDY_W] = calloc(s->npats + 1, sizeof *sets);
+    uint8_t *bucket = calloc(s->npats + 1, 1);
+    if (!sets || !bucket) {
+        free(sets);
+        free(bucket);
+        return false;
+    }
+    for (size_t i = 0; i < s->npats; i++)
+        if (s->pats[i].w != 0)
+            anchor_nibbles(s, &s->pats[i], sets[n++]);
     uint16_t bm[16][2 * MG_TEDDY_W] = { { 0 } };
     double cost[16] = { 0 };
-    for (size_t i = 0; i < s->npats; i++) {
-        const struct mg_spat *p = &s->pats[i];
-        if (p->w == 0)
-            continue;
-        uint16_t sets[2 * MG_TEDDY_W];
-        anchor_nibbles(s, p, sets);
-        unsigned best = 0;
-        double best_delta = 1e300, best_cost = 0;
-        for (unsigned b = 0; b < 16; b++) {
-            uint16_t m[2 * MG_TEDDY_W];
-            for (unsigned j = 0; j < 2 * MG_TEDDY_W; j++)
-                m[j] = bm[b][j] | sets[j];
-            double nc = bucket_cost(m, pr), d = nc - cost[b];
-            if (d < best_delta) {
-                best_delta = d;
-                best = b;
-                best_cost = nc;
+    for (int round = 0; round < 4; round++) {
+        bool moved = false;
+        for (size_t i = 0; i < n; i++) {
+            unsigned from = bucket[i];
+            if (round > 0) {             /* take it out of its bucket first */
+                bucket[i] = 0xff;
+                bucket_masks((const uint16_t (*)[2 * MG_TEDDY_W])sets, bucket, n, from, bm[from]);
+                cost[from] = bucket_cost(bm[from], pr);
             }
+            unsigned best = 0;
+            double best_delta = 1e300, best_cost = 0;
+            for (unsigned b = 0; b < 16; b++) {
+                uint16_t m[2 * MG_TEDDY_W];
+                for (unsigned j = 0; j < 2 * MG_TEDDY_W; j++)
+                    m[j] = bm[b][j] | sets[i][j];
+                double nc = bucket_cost(m, pr), d = nc - cost[b];
+                if (d < best_delta - 1e-15 || (b == from && d <= best_delta + 1e-15)) {
+                    best_delta = d;
+                    best = b;
+                    best_cost = nc;
+                }
+            }
+            for (unsigned j = 0; j < 2 * MG_TEDDY_W; j++)
+                bm[best][j] |= sets[i][j];
+            cost[best] = best_cost;
+            moved |= round > 0 && best != from;
+            bucket[i] = (uint8_t)best;
         }
-        for (unsigned j = 0; j < 2 * MG_TEDDY_W; j++)
-            bm[best][j] |= sets[j];
-        cost[best] = best_cost;
+        if (round > 0 && !moved)
+            break;
     }
     for (unsigned b = 0; b < 16; b++)
         for (unsigned j = 0; j < 2 * MG_TEDDY_W; j++)
             for (unsigned x = 0; x < 16; x++)
                 if (bm[b][j] & (1u << x))
                     s->nib[b >> 3][j][x] |= (uint8_t)(1u << (b & 7));
+    free(sets);
+    free(bucket);
+    return true;
 }
 
 struct anchor_ent {
@@ -326,7 +359,10 @@ static bool build_anchors(struct mg_scanner *s, char *errbuf, size_t errlen)
         i = j;
     }
     free(ent);
-    build_teddy(s);
+    if (!build_teddy(s)) {
+        set_err(errbuf, errlen, "out of memory");
+        return false;
+    }
     return true;
 }
 
