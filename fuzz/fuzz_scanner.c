@@ -67,8 +67,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mg_scanner_ref_block(pats, n, buf, len, collect, ref);
     if (ref->overflow)
         goto out;   /* too many matches to compare cheaply: uninteresting */
-    static const enum mg_scan_impl impls[] = { MG_SCAN_SCALAR, MG_SCAN_SSE42, MG_SCAN_AVX2 };
-    for (size_t k = 0; k < 3; k++) {
+    static const enum mg_scan_impl impls[] = { MG_SCAN_SCALAR, MG_SCAN_SSE42, MG_SCAN_AVX2, MG_SCAN_AVX512 };
+#define NIMPL (sizeof impls / sizeof impls[0])
+    for (size_t k = 0; k < NIMPL; k++) {
         if (!mg_scanner_impl_supported(impls[k]))
             continue;
         struct mg_scanner *s = mg_scanner_compile_impl(pats, n, impls[k], NULL, 0);

@@ -61,9 +61,13 @@ bool mg_scanner_impl_supported(enum mg_scan_impl impl)
     case MG_SCAN_AVX2:
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2");
+    case MG_SCAN_AVX512:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512f");
 #else
     case MG_SCAN_SSE42:
     case MG_SCAN_AVX2:
+    case MG_SCAN_AVX512:
         return false;
 #endif
     }
@@ -81,6 +85,10 @@ static enum mg_scan_impl resolve_impl(enum mg_scan_impl want)
         return MG_SCAN_SSE42;
     if (env && strcmp(env, "avx2") == 0)
         return MG_SCAN_AVX2;
+    if (env && strcmp(env, "avx512") == 0)
+        return MG_SCAN_AVX512;
+    if (mg_scanner_impl_supported(MG_SCAN_AVX512))
+        return MG_SCAN_AVX512;
     if (mg_scanner_impl_supported(MG_SCAN_AVX2))
         return MG_SCAN_AVX2;
     if (mg_scanner_impl_supported(MG_SCAN_SSE42))
@@ -91,6 +99,7 @@ static enum mg_scan_impl resolve_impl(enum mg_scan_impl want)
 static const char *impl_str(enum mg_scan_impl impl)
 {
     switch (impl) {
+    case MG_SCAN_AVX512: return "avx512";
     case MG_SCAN_AVX2: return "avx2";
     case MG_SCAN_SSE42: return "sse42";
     default: return "scalar";
@@ -393,7 +402,8 @@ struct mg_scanner *mg_scanner_compile_impl(const struct mg_pattern *pats, size_t
         return NULL;
     }
     s->impl = impl;
-    s->core = impl == MG_SCAN_AVX2 ? mg_scan_core_avx2
+    s->core = impl == MG_SCAN_AVX512 ? mg_scan_core_avx512
+            : impl == MG_SCAN_AVX2 ? mg_scan_core_avx2
             : impl == MG_SCAN_SSE42 ? mg_scan_core_sse42 : mg_scan_core_scalar;
     s->npats = n;
     s->pats = calloc(n + 1, sizeof *s->pats);

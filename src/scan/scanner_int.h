@@ -5,7 +5,7 @@
  * "anchor" of tw = min(len, 6) adjacent bytes at offset k inside it, chosen
  * to be rare in ordinary data. Tests, cheapest first:
  *  1. (SIMD paths) a Teddy-style nibble test of the six anchor bytes at each
- *     of 16/32 positions: 16 buckets (two banks of 8) of anchors, greedily grouped so that each
+ *     of 16/32/64 positions: 16 buckets (two banks of 8) of anchors, greedily grouped so that each
  *     bucket's nibble sets stay small;
  *  2. the raw first two anchor bytes in a 64 Kibit bitmap (every case variant
  *     of nocase anchors set; 8 KiB, stays in L1);
@@ -99,5 +99,6 @@ int mg_scan_singles(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len)
 int mg_scan_core_scalar(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
 int mg_scan_core_sse42(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
 int mg_scan_core_avx2(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
+int mg_scan_core_avx512(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
 
 #endif

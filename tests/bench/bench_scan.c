@@ -361,9 +361,9 @@ int main(void)
     const struct mg_pattern *pats;
     size_t np = mg_indicators_patterns(set, &pats);
     const struct mg_scanner *sc = mg_indicators_scanner(set);
-    struct mg_scanner *impl_sc[3] = { 0 };
-    static const enum mg_scan_impl impls[3] = { MG_SCAN_SCALAR, MG_SCAN_SSE42, MG_SCAN_AVX2 };
-    for (int i = 0; i < 3; i++)
+    struct mg_scanner *impl_sc[4] = { 0 };
+    static const enum mg_scan_impl impls[4] = { MG_SCAN_SCALAR, MG_SCAN_SSE42, MG_SCAN_AVX2, MG_SCAN_AVX512 };
+    for (int i = 0; i < 4; i++)
         if (mg_scanner_impl_supported(impls[i]))
             impl_sc[i] = mg_scanner_compile_impl(pats, np, impls[i], err, sizeof err);
     struct hs_engine hs = { 0 };
@@ -411,7 +411,7 @@ int main(void)
         double ours4k = run_ours(sc, buf, 4096, &m_ours);
         row(nm, "scanner stream 4KiB", ours4k);
         row(nm, "scanner stream 64KiB", run_ours(sc, buf, 65536, &m));
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 4; i++) {
             if (!impl_sc[i])
                 continue;
             char label[64];
