@@ -236,6 +236,17 @@ static void bucket_masks(const uint16_t (*sets)[2 * MG_TEDDY_W], const uint8_t *
                 m[j] |= sets[i][j];
 }
 
+struct loose {
+    double self;
+    uint16_t sets[2 * MG_TEDDY_W];
+};
+
+static int cmp_loose(const void *a, const void *b)
+{
+    double x = ((const struct loose *)a)->self, y = ((const struct loose *)b)->self;
+    return x > y ? -1 : x < y;
+}
+
 /* Bucket packing: greedy (each anchor joins the bucket whose chance of a
  * false candidate grows least), then a few rounds of moving single anchors
  * where that lowers the total. */
@@ -254,6 +265,22 @@ static bool build_teddy(struct mg_scanner *s)
     for (size_t i = 0; i < s->npats; i++)
         if (s->pats[i].w != 0)
             anchor_nibbles(s, &s->pats[i], sets[n++]);
+    /* Loosest anchors first (short patterns with wildcard bytes): each then
+     * takes a bucket of its own instead of widening everyone's. */
+    struct loose *lo = calloc(n + 1, sizeof *lo);
+    if (!lo) {
+        free(sets);
+        free(bucket);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        lo[i].self = bucket_cost(sets[i], pr);
+        memcpy(lo[i].sets, sets[i], sizeof lo[i].sets);
+    }
+    qsort(lo, n, sizeof *lo, cmp_loose);
+    for (size_t i = 0; i < n; i++)
+        memcpy(sets[i], lo[i].sets, sizeof lo[i].sets);
+    free(lo);
     uint16_t bm[16][2 * MG_TEDDY_W] = { { 0 } };
     double cost[16] = { 0 };
     for (int round = 0; round < 4; round++) {
