@@ -73,6 +73,15 @@ struct mg_scanner {
 
 extern const uint8_t mg_scan_fold[256];
 
+/* AUTO resolved through MUGAI_SCANNER_IMPL and the CPU. */
+enum mg_scan_impl mg_scan_resolve_impl(enum mg_scan_impl want);
+
+/* Home slot of an anchor key in the open-addressing table. */
+static inline uint32_t mg_scan_slot_hash(uint64_t key, uint32_t mask)
+{
+    return (((uint32_t)key ^ (uint32_t)(key >> 29)) * 0x85EBCA6Bu >> 12) & mask;
+}
+
 static inline bool mg_scan_bit(const struct mg_scanner *s, uint32_t pair)
 {
     return (s->bitmap[pair >> 5] >> (pair & 31)) & 1u;
