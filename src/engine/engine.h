@@ -15,6 +15,10 @@
 
 struct mg_engine;
 
+/* Sets up gettext (catalog path, UTF-8); called by mg_engine_new, and by
+ * front ends that print before an engine exists. Idempotent. */
+void mg_i18n_init(void);
+
 /* Takes ownership of policy. Loads libmagic, libclamav (per policy), the
  * indicator set, and checks the sanitizer registry. Fails closed: any
  * problem is an error, never a degraded engine (except clamav=auto without
@@ -26,6 +30,7 @@ const struct mg_policy *mg_engine_policy(const struct mg_engine *e);
 void mg_engine_describe(const struct mg_engine *e, struct mg_buf *out);
 /* One line naming the signature database state, for reports and OPTIONS ISTag. */
 const char *mg_engine_av_describe(const struct mg_engine *e);
+const struct mg_indicator_set *mg_engine_indicators(const struct mg_engine *e);
 
 /* id NULL: a fresh unique id (time + random, safe in file names). */
 struct mg_job *mg_job_new(struct mg_engine *e, const char *id);
@@ -34,6 +39,10 @@ void mg_job_free(struct mg_job *job);
  * The data must stay valid until mg_job_free. Never returns NULL. */
 struct mg_item *mg_job_run(struct mg_job *job, const char *name, const uint8_t *data,
                            size_t len, enum mg_type_class forced);
+/* A root that could not be read at all (unreadable file, message over the
+ * size limit before it was received whole): BLOCKED or TEMPFAIL by reason. */
+struct mg_item *mg_job_reject(struct mg_job *job, const char *name, enum mg_reason r,
+                              const char *detail);
 struct mg_item *mg_job_root(const struct mg_job *job);
 /* The job's overall verdict (the root's). */
 enum mg_verdict mg_job_verdict(const struct mg_job *job);

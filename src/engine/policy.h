@@ -38,6 +38,8 @@ struct mg_policy {
     enum mg_av_mode av_mode;
     char *av_system_db;
     char *av_own_db;
+    char *av_extra_db;
+    uint64_t av_max_scan_size;
     enum mg_url_mode text_urls;
     char hash[65];                      /* SHA-256 of the effective configuration */
     GKeyFile *kf;                       /* whole configuration, for the modules' own sections */

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# mugai sanitize over a generated folder of mixed files (issue 3's "done
+# when"): HTML and ISO-2022-JP text come out as readable UTF-8 with the
+# Japanese intact, EICAR and a renamed executable are blocked with notices,
+# plain UTF-8 text is unchanged, and the JSON report says exactly that.
+set -euo pipefail
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 "$MG_SOURCE_ROOT/tests/fixtures/gen_demo.py" "$work/in"
+set +e
+"$MUGAI" sanitize -q -o "$work/out" -r "$work/report.json" "$work/in"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || { echo "exit status $rc, want 1 (something blocked)"; exit 1; }
+
+python3 - "$work" <<'PY'
+import json, os, sys
+work = sys.argv[1]
+out = os.path.join(work, "out")
+rep = json.load(open(os.path.join(work, "report.json")))
+by_name = {os.path.basename(j["input"]): j for j in rep["jobs"]}
+
+def verdict(name):
+    return by_name[name]["report"]["root"]["verdict"], by_name[name]["report"]["root"]["reason"]
+
+def read(rel):
+    return open(os.path.join(out, rel), "rb").read()
+
+fail = []
+def check(cond, msg):
+    if not cond:
+        fail.append(msg)
+
+# HTML -> text
+check(verdict("お知らせ.html")[0] == "sanitized", "html verdict %s" % (verdict("お知らせ.html"),))
+txt = read("お知らせ.txt").decode("utf-8")
+check("住民説明会のお知らせ" in txt and "市のホームページ <https://www.example.lg.jp/info>" in txt, "html text: %r" % txt)
+check("alert" not in txt and "<" not in txt.replace("<https://", ""), "html script or tag survived: %r" % txt)
+# ISO-2022-JP -> UTF-8 with ① ㈱
+check(verdict("請求書_iso2022jp.txt")[0] == "sanitized", "iso-2022-jp verdict %s" % (verdict("請求書_iso2022jp.txt"),))
+jp = read("請求書_iso2022jp.txt").decode("utf-8")
+check("請求書の件でご連絡します。" in jp and "①" in jp and "㈱" in jp, "iso-2022-jp text: %r" % jp)
+# EICAR and the disguised executable
+check(verdict("eicar.com.txt") == ("blocked", "virus"), "eicar %s" % (verdict("eicar.com.txt"),))
+check("削除しました" in read("eicar.com.txt.blocked.txt").decode("utf-8"), "eicar notice")
+check(not os.path.exists(os.path.join(out, "eicar.com.txt")), "eicar written out")
+check(verdict("見積書.pdf") == ("blocked", "executable"), "pe %s" % (verdict("見積書.pdf"),))
+check(os.path.exists(os.path.join(out, "見積書.pdf.blocked.txt")), "pe notice")
+check(not os.path.exists(os.path.join(out, "見積書.pdf")), "pe written out")
+# UTF-8 text unchanged, path kept
+check(verdict("議事録.txt")[0] == "clean", "utf-8 text %s" % (verdict("議事録.txt"),))
+check(read("memo/議事録.txt") == open(os.path.join(work, "in", "memo", "議事録.txt"), "rb").read(), "utf-8 text changed")
+if fail:
+    print("\n".join(fail))
+    sys.exit(1)
+print("cli-sanitize: all expectations met")
+PY
+
+# Usage errors exit 2; inputs are never overwritten.
+set +e
+"$MUGAI" sanitize -q "$work/in" >/dev/null 2>&1; [ $? -eq 2 ] || { echo "missing -o not exit 2"; exit 1; }
+"$MUGAI" sanitize -q -o "$work/in/sub" "$work/in" >/dev/null 2>&1; [ $? -eq 2 ] || { echo "outdir inside input accepted"; exit 1; }
+"$MUGAI" sanitize -q -o "$work/out2" "$work/does-not-exist" >/dev/null 2>&1; [ $? -eq 2 ] || { echo "missing input not exit 2"; exit 1; }
+set -e
+# Unreadable files are blocked with a notice, and the run continues.
+mkdir -p "$work/in2"; echo hello > "$work/in2/ok.txt"; ln -s /etc/passwd "$work/in2/link.txt"
+set +e
+"$MUGAI" sanitize -q -o "$work/out3" "$work/in2"; rc=$?
+set -e
+[ "$rc" -eq 1 ] || { echo "symlink run exit $rc, want 1"; exit 1; }
+[ -f "$work/out3/link.txt.blocked.txt" ] && [ -f "$work/out3/ok.txt" ] || { echo "symlink notice or ok.txt missing"; ls -la "$work/out3"; exit 1; }
+echo "cli-sanitize: usage and unreadable cases ok"

@@ -1,0 +1,259 @@
+/* Engine: dispatch, limits, verdicts, notices and reports, with the
+ * built-in defaults (mugai's own clamav database). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "engine/report.h"
+
+static const char eicar[] = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+
+static struct mg_engine *engine_with(const char *conf)
+{
+    char path[] = "/tmp/mugai-test-engine-XXXXXX";
+    const char *p = NULL;
+    if (conf) {
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
+        close(fd);
+        p = path;
+    }
+    GError *err = NULL;
+    struct mg_policy *pol = mg_policy_load(p, &err);
+    if (pol == NULL)
+        fail_msg("policy: %s", err->message);
+    struct mg_engine *e = mg_engine_new(pol, &err);
+    if (e == NULL)
+        fail_msg("engine: %s", err->message);
+    if (conf)
+        unlink(path);
+    return e;
+}
+
+static struct mg_engine *eng;
+
+static int setup(void **state)
+{
+    (void)state;
+    eng = engine_with("[general]\nlanguage = ja\n[clamav]\nmode = auto\nsystem-db = /nonexistent\n");
+    return eng ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mg_engine_free(eng);
+    return 0;
+}
+
+static void test_eicar_is_blocked_as_virus(void **state)
+{
+    (void)state;
+    struct mg_job *job = mg_job_new(eng, "test-eicar");
+    struct mg_item *r = mg_job_run(job, "eicar.txt", (const uint8_t *)eicar, strlen(eicar), MG_TC_UNKNOWN);
+    assert_int_equal(r->verdict, MG_BLOCKED);
+    assert_int_equal(r->reason, MG_R_VIRUS);
+    assert_non_null(strstr(r->reason_detail, "EICAR"));
+    struct mg_buf n;
+    mg_buf_init(&n);
+    mg_report_notice(job, &n);
+    /* Japanese by default: the catalogue from the build tree is in use. */
+    assert_non_null(strstr(mg_buf_cstr(&n), "「eicar.txt」を削除しました。"));
+    assert_non_null(strstr(mg_buf_cstr(&n), "マルウェア"));
+    mg_buf_free(&n);
+    mg_job_free(job);
+}
+
+static void test_disguised_executable(void **state)
+{
+    (void)state;
+    uint8_t pe[512];
+    memset(pe, 0, sizeof(pe));
+    memcpy(pe, "MZ", 2);
+    pe[0x3c] = 0x80;
+    memcpy(pe + 0x80, "PE\0\0\x4c\x01\x01", 7);
+    pe[0x94] = 0xe0;
+    pe[0x96] = 0x02;
+    pe[0x98] = 0x0b;
+    pe[0x99] = 0x01;
+    struct mg_job *job = mg_job_new(eng, NULL);
+    struct mg_item *r = mg_job_run(job, "invoice.pdf", pe, sizeof(pe), MG_TC_UNKNOWN);
+    assert_int_equal(r->verdict, MG_BLOCKED);
+    assert_int_equal(r->reason, MG_R_EXECUTABLE);
+    assert_non_null(strstr(r->reason_detail, "named .pdf"));
+    size_t len;
+    assert_null(mg_item_result(r, &len));
+    mg_job_free(job);
+}
+
+static void test_empty_and_unknown_fail_closed(void **state)
+{
+    (void)state;
+    struct mg_job *job = mg_job_new(eng, NULL);
+    struct mg_item *r = mg_job_run(job, "zero.doc", (const uint8_t *)"", 0, MG_TC_UNKNOWN);
+    assert_int_equal(r->verdict, MG_BLOCKED);
+    assert_int_equal(r->reason, MG_R_EMPTY);
+    mg_job_free(job);
+
+    uint8_t rnd[4096];
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        rnd[i] = (uint8_t)(i * 7919u >> 3 ^ i * 31u);
+    job = mg_job_new(eng, NULL);
+    r = mg_job_run(job, "blob", rnd, sizeof(rnd), MG_TC_UNKNOWN);
+    assert_int_equal(r->verdict, MG_BLOCKED);
+    assert_int_equal(r->reason, MG_R_UNKNOWN_TYPE);
+    mg_job_free(job);
+}
+
+static const uint8_t png[] = {
+    0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 'I', 'H', 'D', 'R',
+    0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
+    0, 0, 0, 0x0a, 'I', 'D', 'A', 'T', 0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4,
+    0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82,
+};
+
+static void test_image_passes_only_when_it_is_one(void **state)
+{
+    (void)state;
+    struct mg_job *job = mg_job_new(eng, NULL);
+    struct mg_item *r = mg_job_run(job, "dot.png", png, sizeof(png), MG_TC_UNKNOWN);
+    assert_int_equal(r->type.cls, MG_TC_IMAGE);
+    assert_int_equal(r->verdict, MG_CLEAN);
+    size_t len;
+    assert_ptr_equal(mg_item_result(r, &len), png);
+    assert_int_equal(len, sizeof(png));
+    assert_string_equal(r->sha256_in, r->sha256_out);
+    mg_job_free(job);
+
+    const char *txt = "not an image\n";
+    job = mg_job_new(eng, NULL);
+    r = mg_job_run(job, "photo.jpg", (const uint8_t *)txt, strlen(txt), MG_TC_UNKNOWN);
+    assert_int_equal(r->verdict, MG_BLOCKED);
+    assert_int_equal(r->reason, MG_R_TYPE_MISMATCH);
+    mg_job_free(job);
+}
+
+static void test_depth_and_count_limits(void **state)
+{
+    (void)state;
+    struct mg_engine *e = engine_with("[limits]\nmax-depth = 3\nmax-items = 6\n[clamav]\nmode = off\n");
+    struct mg_job *job = mg_job_new(e, NULL);
+    struct mg_item *it = mg_job_run(job, "a.png", png, sizeof(png), MG_TC_UNKNOWN);
+    for (int d = 1; d <= 4; d++) {
+        it = mg_job_child(job, it, "n.png", png, sizeof(png));
+        assert_non_null(it);
+        assert_int_equal(it->depth, d);
+        if (d <= 3)
+            assert_int_equal(it->verdict, MG_CLEAN);
+        else
+            assert_int_equal(it->reason, MG_R_LIMIT_DEPTH);
+    }
+    struct mg_item *root = mg_job_root(job);
+    assert_int_equal(mg_job_child(job, root, "x.png", png, sizeof(png))->verdict, MG_CLEAN);
+    struct mg_item *over = mg_job_child(job, root, "y.png", png, sizeof(png));
+    assert_int_equal(over->verdict, MG_BLOCKED);
+    assert_int_equal(over->reason, MG_R_LIMIT_COUNT);
+    assert_string_equal(over->path, "a.png/y.png");
+    mg_job_free(job);
+    mg_engine_free(e);
+}
+
+static void test_reports_name_everything(void **state)
+{
+    (void)state;
+    struct mg_job *job = mg_job_new(eng, "job-report-1");
+    mg_job_run(job, "eicar \"x\".txt", (const uint8_t *)eicar, strlen(eicar), MG_TC_UNKNOWN);
+    struct mg_buf out;
+    mg_buf_init(&out);
+    mg_report_json(job, &out, false);
+    const char *s = mg_buf_cstr(&out);
+    assert_non_null(strstr(s, "\"schema\":\"mugai-report/1\""));
+    assert_non_null(strstr(s, "\"job\":\"job-report-1\""));
+    assert_non_null(strstr(s, "\"verdict\":\"blocked\""));
+    assert_non_null(strstr(s, "\"reason\":\"virus\""));
+    assert_non_null(strstr(s, "\"name\":\"eicar \\\"x\\\".txt\""));
+    assert_non_null(strstr(s, "\"policy_sha256\":\""));
+    assert_non_null(strstr(s, "\"sha256\":\"275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f\""));
+    mg_buf_reset(&out);
+    mg_report_audit(job, &out);
+    s = mg_buf_cstr(&out);
+    assert_null(strchr(s, '\n'));
+    assert_non_null(strstr(s, "\"items\":[{\"path\":\"eicar \\\"x\\\".txt\""));
+    mg_buf_reset(&out);
+    mg_report_json(job, &out, true);
+    assert_non_null(strstr(mg_buf_cstr(&out), "\n  \"job\": \"job-report-1\""));
+    mg_buf_free(&out);
+    mg_job_free(job);
+}
+
+static void test_english_notice(void **state)
+{
+    (void)state;
+    struct mg_engine *e = engine_with("[general]\nlanguage = en\n");
+    struct mg_job *job = mg_job_new(e, NULL);
+    mg_job_run(job, "zero.bin", (const uint8_t *)"", 0, MG_TC_UNKNOWN);
+    struct mg_buf n;
+    mg_buf_init(&n);
+    mg_report_notice(job, &n);
+    assert_non_null(strstr(mg_buf_cstr(&n), "\"zero.bin\" was removed. Reason: The file is empty."));
+    mg_buf_free(&n);
+    mg_job_free(job);
+    mg_engine_free(e);
+}
+
+static void test_bad_config_is_refused(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mugai-test-bad-XXXXXX";
+    int fd = mkstemp(path);
+    const char *bad = "[types]\npdf = maybe\n";
+    assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+    close(fd);
+    GError *err = NULL;
+    assert_null(mg_policy_load(path, &err));
+    assert_non_null(strstr(err->message, "pdf"));
+    g_clear_error(&err);
+    unlink(path);
+}
+
+static void test_clamav_required_without_db_refuses_to_start(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mugai-test-req-XXXXXX";
+    int fd = mkstemp(path);
+    const char *conf = "[clamav]\nmode = required\nsystem-db = /nonexistent\n";
+    assert_int_equal(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
+    close(fd);
+    GError *err = NULL;
+    struct mg_policy *pol = mg_policy_load(path, &err);
+    assert_non_null(pol);
+    assert_null(mg_engine_new(pol, &err)); /* takes pol and frees it on failure */
+    assert_non_null(strstr(err->message, "required"));
+    g_clear_error(&err);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_eicar_is_blocked_as_virus),
+        cmocka_unit_test(test_disguised_executable),
+        cmocka_unit_test(test_empty_and_unknown_fail_closed),
+        cmocka_unit_test(test_image_passes_only_when_it_is_one),
+        cmocka_unit_test(test_depth_and_count_limits),
+        cmocka_unit_test(test_reports_name_everything),
+        cmocka_unit_test(test_english_notice),
+        cmocka_unit_test(test_bad_config_is_refused),
+        cmocka_unit_test(test_clamav_required_without_db_refuses_to_start),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
