@@ -113,6 +113,10 @@ static enum mg_verdict fail(struct mg_item *in, const struct mg_html_stats *st)
         return mg_item_block(in, MG_R_LIMIT_SIZE, "HTML text after conversion");
     case MG_HTML_ERR_TIME:
         return mg_item_block(in, MG_R_LIMIT_TIME, NULL);
+    case MG_HTML_ERR_DEPTH:
+        return mg_item_block(in, MG_R_LIMIT_DEPTH, "HTML elements nested too deeply");
+    case MG_HTML_ERR_ATTRS:
+        return mg_item_block(in, MG_R_LIMIT_COUNT, "too many attributes in one HTML tag");
     case MG_HTML_ERR_RESOURCES:
     case MG_HTML_OK:
         break;
