@@ -85,11 +85,12 @@ static void record_actions(struct mg_item *in, const struct mg_html_stats *st, s
     record(in, MG_A_OLE_REMOVED, &b);
     part(&b, "<form>", st->forms);
     record(in, MG_A_FORM_REMOVED, &b);
-    part(&b, "http(s)", st->images_remote);
+    /* Details are markup and schemes, the same in every language. */
+    part(&b, "http(s):", st->images_remote);
     part(&b, "cid:", st->images_cid);
-    part(&b, "data:/other", st->images_other);
+    part(&b, "<img>", st->images_other);
     record(in, MG_A_IMAGE_REMOVED, &b);
-    part(&b, "links", st->links_dropped);
+    part(&b, "<a href>", st->links_dropped);
     record(in, MG_A_EXTERNAL_REMOVED, &b);
     if (st->controls > 0)
         mg_item_actionf(in, MG_A_CONTROL_STRIPPED, "%zu", st->controls);

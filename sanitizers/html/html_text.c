@@ -337,10 +337,10 @@ static void image(struct conv *c, const xmlChar **atts)
     }
     if (!any)
         return;
-    mg_html_out_literal(&c->out, "[", 1);
-    /* Cut at a character boundary. */
-    while (n > 0 && n < strlen(alt) && ((unsigned char)alt[n] & 0xC0) == 0x80)
+    /* A cut alt text ends at a character boundary. */
+    while (n > 0 && alt[n] != '\0' && ((unsigned char)alt[n] & 0xC0) == 0x80)
         n--;
+    mg_html_out_literal(&c->out, "[", 1);
     mg_html_out_text(&c->out, (const uint8_t *)alt, n, false);
     c->out.soft_space = false;
     mg_html_out_literal(&c->out, "]", 1);

@@ -574,7 +574,8 @@ static void test_run_page(void **state)
     assert_true(has_action(it, MG_A_HTML_TO_TEXT, NULL));
     assert_true(has_action(it, MG_A_SCRIPT_REMOVED, "<script> \xC3\x97" "1"));
     assert_true(has_action(it, MG_A_SCRIPT_REMOVED, "on*= \xC3\x97" "1"));
-    assert_true(has_action(it, MG_A_IMAGE_REMOVED, "http(s) \xC3\x97" "1"));
+    assert_true(has_action(it, MG_A_IMAGE_REMOVED, "http(s): \xC3\x97" "1"));
+    assert_true(has_action(it, MG_A_EXTERNAL_REMOVED, "<a href> \xC3\x97" "1"));
     assert_true(has_action(it, MG_A_OLE_REMOVED, "<iframe>"));
     assert_false(has_action(it, MG_A_CONVERTED_TO_UTF8, NULL));
     char *s = result_text(it);
