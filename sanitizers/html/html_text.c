@@ -10,7 +10,6 @@
  * and quotes are flattened, their text still written. */
 #include "sanitizers/html/html_text.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -369,6 +369,36 @@ static void nest(struct mg_buf *b, const char *open, int levels)
     assert_false(mg_buf_failed(b));
 }
 
+static void test_chunk_boundaries(void **state)
+{
+    (void)state;
+    /* The parser is fed 16 KiB at a time: a script, a long Japanese text
+     * run and multi-byte characters across the boundaries, at 3 offsets. */
+    for (int pad = 0; pad < 3; pad++) {
+        struct mg_buf b;
+        mg_buf_init(&b);
+        for (int i = 0; i < pad; i++)
+            mg_buf_putc(&b, 'x');
+        mg_buf_puts(&b, "<p>before</p><script>");
+        for (int i = 0; i < 3000; i++)
+            mg_buf_puts(&b, "var a='<p>hidden</p>';");
+        mg_buf_puts(&b, "</script><p>");
+        for (int i = 0; i < 5000; i++)
+            mg_buf_puts(&b, "日本語テキスト");
+        mg_buf_puts(&b, "</p><p>after</p>");
+        struct mg_html_stats st;
+        char *s = conv_n((const char *)b.data, b.len, NULL, &st);
+        assert_null(strstr(s, "hidden"));
+        size_t n = 0;
+        for (const char *p = strstr(s, "日本語テキスト"); p != NULL; p = strstr(p + 1, "日本語テキスト"))
+            n++;
+        assert_int_equal(n, 5000);
+        assert_non_null(strstr(s, "after"));
+        free(s);
+        mg_buf_free(&b);
+    }
+}
+
 static void test_deep_nesting(void **state)
 {
     (void)state;
@@ -632,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_images),
         cmocka_unit_test(test_meta_charset),
         cmocka_unit_test(test_prescan),
+        cmocka_unit_test(test_chunk_boundaries),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_attribute_limit),
         cmocka_unit_test(test_empty_and_limits),
