@@ -18,6 +18,8 @@ static bool strip_cp(uint32_t cp)
 size_t mg_text_strip_controls(const uint8_t *p, size_t len, struct mg_buf *out)
 {
     size_t n = 0, run = 0, i = 0;
+    if (len == 0)
+        return 0;                   /* p may be NULL (an empty buffer) */
     while (i < len) {
         uint32_t cp;
         size_t k = mg_utf8_decode(p + i, len - i, &cp);
@@ -74,8 +76,9 @@ bool mg_text_clean(const char *label, const uint8_t *p, size_t len,
         dlen -= 3;
     }
     st->controls = mg_text_strip_controls(d, dlen, &stripped);
-    if (mg_buf_failed(&stripped))
+    if (mg_buf_failed(&stripped) || mg_buf_failed(&dec))
         goto done;
+    mg_buf_free(&dec);              /* at most two copies alive at a time */
     size_t before = out->len;
     if (!mg_urls_rewrite(stripped.data, stripped.len, o->urls, o->url_removed, out, &st->urls))
         goto done;
@@ -85,6 +88,7 @@ bool mg_text_clean(const char *label, const uint8_t *p, size_t len,
 done:
     st->over_limit = limit != 0 && (mg_buf_failed(&dec) || mg_buf_failed(&stripped) ||
                                     mg_buf_failed(out));
+    /* mg_buf_free resets dec, so a freed buffer does not read as failed. */
     mg_buf_free(&dec);
     mg_buf_free(&stripped);
     return ok && !st->over_limit;

@@ -58,6 +58,17 @@ static const char *verdict_label(enum mg_verdict v)
     }
 }
 
+/* Pads a label to 10 terminal columns; CJK characters take two. */
+static const char *pad_label(const char *s)
+{
+    static char buf[64];
+    size_t cols = 0;
+    for (const char *p = s; *p; p = g_utf8_next_char(p))
+        cols += g_unichar_iswide(g_utf8_get_char(p)) ? 2 : 1;
+    snprintf(buf, sizeof(buf), "%s%*s", s, cols < 10 ? (int)(10 - cols) : 0, "");
+    return buf;
+}
+
 static bool mkdirs(const char *dir)
 {
     return g_mkdir_with_parents(dir, 0755) == 0;
@@ -214,7 +225,7 @@ static int process(struct run *r, const struct mg_walk_entry *e)
     } else if (v == MG_SANITIZED) {
         mg_buf_printf(&why, "-> %s", out ? out + strlen(r->outdir) + (out[strlen(r->outdir)] == '/') : "?");
     }
-    g_ptr_array_add(r->rows, g_strdup_printf("%-10s %s  %s", verdict_label(v), e->rel, mg_buf_cstr(&why)));
+    g_ptr_array_add(r->rows, g_strdup_printf("%s %s  %s", pad_label(verdict_label(v)), e->rel, mg_buf_cstr(&why)));
     mg_buf_free(&why);
 
     g_free(out);

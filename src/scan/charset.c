@@ -120,8 +120,10 @@ static long score_as(enum mg_charset cs, const uint8_t *p, size_t len)
     mg_buf_init(&b);
     if (cs == MG_CS_CP932)
         mg_decode_cp932(&d, p, len);
-    else
+    else if (cs == MG_CS_EUCJP)
         mg_decode_eucjp(&d, p, len);
+    else
+        mg_decode_utf8(&d, p, len);
     mg_dec_close(&d);
     long s = score_utf8(&b, r.errors);
     mg_buf_free(&b);
@@ -145,10 +147,15 @@ enum mg_charset mg_charset_detect(const uint8_t *p, size_t len)
         return MG_CS_ASCII;
     if (mg_utf8_valid(p, len))
         return MG_CS_UTF8;
-    /* Scoring the first 64 KiB is enough to tell the two apart. */
+    /* Scoring the first 64 KiB is enough to tell them apart. UTF-8 with a
+     * few bad bytes competes too, so that its errors are reported where
+     * they are rather than as a CP932 misreading of the whole text. */
     size_t n = len < 65536 ? len : 65536;
     long cp932 = score_as(MG_CS_CP932, p, n);
     long euc = score_as(MG_CS_EUCJP, p, n);
+    long utf8 = score_as(MG_CS_UTF8, p, n);
+    if (utf8 > cp932 && utf8 > euc)
+        return MG_CS_UTF8;
     return euc > cp932 ? MG_CS_EUCJP : MG_CS_CP932;
 }
 
@@ -171,6 +178,11 @@ bool mg_charset_to_utf8(const char *label, const uint8_t *p, size_t len,
                         struct mg_buf *out, struct mg_decode_result *res)
 {
     memset(res, 0, sizeof *res);
+    if (len == 0) {                 /* p may be NULL */
+        res->charset = label != NULL && *label != '\0' ? mg_charset_from_label(label)
+                                                      : MG_CS_ASCII;
+        return !mg_buf_failed(out);
+    }
     struct mg_dec d = { .out = out, .res = res, .g3 = NULL };
     enum mg_charset cs = mg_charset_from_label(label);
     if (cs == MG_CS_OTHER) {

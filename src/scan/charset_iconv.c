@@ -12,8 +12,25 @@
 
 static const iconv_t bad_cd = (iconv_t)-1;
 
+/* Only plain charset names reach iconv_open: a label is sender-controlled,
+ * and glibc reads suffixes such as "//IGNORE" that would hide errors. */
+static bool plain_label(const char *label)
+{
+    size_t n = 0;
+    for (const char *c = label; *c != '\0'; c++, n++) {
+        bool ok = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+                  (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.' ||
+                  *c == ':' || *c == '+';
+        if (!ok || n >= 40)
+            return false;
+    }
+    return n > 0;
+}
+
 bool mg_decode_iconv(struct mg_dec *d, const char *label, const uint8_t *p, size_t len)
 {
+    if (!plain_label(label))
+        return false;
     iconv_t cd = iconv_open("UTF-8", label);
     if (cd == bad_cd)
         return false;

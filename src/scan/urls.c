@@ -86,7 +86,8 @@ static uint32_t cp_at(const uint8_t *p, size_t len, size_t i)
     return next_cp(p, len, &i);
 }
 
-/* Matches scheme "://" at p[i]; returns the offset after it or 0. */
+/* Matches scheme "://" at p[i] (a backslash counts as a slash: browsers
+ * read "http:\\\\host" as "http://host"); returns the offset after it or 0. */
 static size_t match_scheme(const uint8_t *p, size_t len, size_t i, const char **scheme)
 {
     static const char *const schemes[] = { "https", "http", "ftp" };
@@ -95,10 +96,11 @@ static size_t match_scheme(const uint8_t *p, size_t len, size_t i, const char **
         const char *s = schemes[k];
         while (*s != '\0' && next_cp(p, len, &j) == (uint32_t)(uint8_t)*s)
             s++;
-        if (*s != '\0')
+        if (*s != '\0' || next_cp(p, len, &j) != ':')
             continue;
-        if (next_cp(p, len, &j) != ':' || next_cp(p, len, &j) != '/' ||
-            next_cp(p, len, &j) != '/')
+        uint32_t s1 = next_cp(p, len, &j);
+        uint32_t s2 = next_cp(p, len, &j);
+        if ((s1 != '/' && s1 != '\\') || (s2 != '/' && s2 != '\\'))
             continue;
         *scheme = schemes[k];
         return j;
@@ -106,17 +108,11 @@ static size_t match_scheme(const uint8_t *p, size_t len, size_t i, const char **
     return 0;
 }
 
-static bool span_at(const uint8_t *p, size_t len, size_t i, bool after_word,
-                    struct mg_url_span *sp)
+/* End of the host that starts at h: greedy, then cut back a trailing
+ * non-ASCII run after the last dot ("http://example.jpをご覧ください" ends at
+ * ".jp"), or at the first non-ASCII character when there is no dot. */
+static size_t host_end_at(const uint8_t *p, size_t len, size_t h)
 {
-    if (after_word)
-        return false;
-    const char *scheme = NULL;
-    size_t h = match_scheme(p, len, i, &scheme);
-    if (h == 0)
-        return false;
-    /* Host: greedy, then cut back a trailing non-ASCII run after the last
-     * dot ("http://example.jpをご覧ください" ends at ".jp"). */
     size_t j = h, last_dot_end = 0, cut = 0, first_non_ascii = 0;
     bool non_ascii_after_dot = false;
     for (;;) {
@@ -124,6 +120,9 @@ static bool span_at(const uint8_t *p, size_t len, size_t i, bool after_word,
         uint32_t c = next_cp(p, len, &k);
         if (c == 0 || !host_char(c))
             break;
+        const char *inner;
+        if ((c == 'h' || c == 'f') && match_scheme(p, len, j, &inner) != 0)
+            break;                  /* "ftp://ftp://x": the next link starts here */
         if (is_dot(c)) {
             last_dot_end = k;
             non_ascii_after_dot = false;
@@ -137,17 +136,30 @@ static bool span_at(const uint8_t *p, size_t len, size_t i, bool after_word,
         j = k;
     }
     if (non_ascii_after_dot && cut != 0)
-        j = cut;
-    else if (last_dot_end == 0 && first_non_ascii != 0)
-        j = first_non_ascii;        /* no dot at all: IDN needs one */
-    size_t host_end = j;
+        return cut;
+    if (last_dot_end == 0 && first_non_ascii != 0)
+        return first_non_ascii;
+    return j;
+}
+
+/* The link whose scheme starts at i. Every scheme counts, also with an
+ * empty host ("http:///evil.example" is a link to browsers). */
+static bool span_at(const uint8_t *p, size_t len, size_t i, bool with_path,
+                    struct mg_url_span *sp)
+{
+    const char *scheme = NULL;
+    size_t h = match_scheme(p, len, i, &scheme);
+    if (h == 0)
+        return false;
+    size_t host_end = host_end_at(p, len, h);
+    size_t j = host_end;
     /* Path, query, fragment. */
     uint32_t c = cp_at(p, len, j);
-    if (c == '/' || c == '?' || c == '#') {
+    if (with_path && (c == '/' || c == '?' || c == '#' || c == '\\')) {
         for (;;) {
             size_t k = j;
             c = next_cp(p, len, &k);
-            if (c == 0 || !path_char(c))
+            if (c == 0 || !(path_char(c) || c == '\\'))
                 break;
             j = k;
         }
@@ -161,8 +173,6 @@ static bool span_at(const uint8_t *p, size_t len, size_t i, bool after_word,
     }
     if (host_end > j)
         host_end = j;
-    if (host_end == h)
-        return false;               /* no host: "http://" alone */
     sp->start = i;
     sp->end = j;
     sp->host_start = h;
@@ -171,53 +181,57 @@ static bool span_at(const uint8_t *p, size_t len, size_t i, bool after_word,
     return true;
 }
 
-bool mg_urls_find(const uint8_t *p, size_t len, size_t from, struct mg_url_span *span)
+/* A scheme is matched wherever it starts, also inside a word ("xhttp://"):
+ * what a mail client's linkifier does there is not ours to guess. */
+static bool find_from(const uint8_t *p, size_t len, size_t from, bool with_path,
+                      struct mg_url_span *span)
 {
     size_t i = from;
-    bool after_word = false;
-    if (from > 0 && from <= len) {
-        uint32_t prev = cp_at(p, len, prev_start(p, 0, from));
-        after_word = is_alnum(prev);
-    }
     while (i < len) {
         size_t k = i;
         uint32_t c = next_cp(p, len, &k);
         if (k == i) {               /* invalid UTF-8: skip the byte */
             i++;
-            after_word = false;
             continue;
         }
-        if ((c == 'h' || c == 'f') && span_at(p, len, i, after_word, span))
+        if ((c == 'h' || c == 'f') && span_at(p, len, i, with_path, span))
             return true;
-        after_word = is_alnum(c);
         i = k;
     }
     return false;
 }
 
-static void write_defanged(const uint8_t *p, size_t len, const struct mg_url_span *sp,
-                           struct mg_buf *out)
+bool mg_urls_find(const uint8_t *p, size_t len, size_t from, struct mg_url_span *span)
 {
-    if (strcmp(sp->scheme, "https") == 0)
+    return find_from(p, len, from, true, span);
+}
+
+static void write_scheme(const char *scheme, struct mg_buf *out)
+{
+    if (strcmp(scheme, "https") == 0)
         mg_buf_puts(out, "hxxps://");
-    else if (strcmp(sp->scheme, "http") == 0)
+    else if (strcmp(scheme, "http") == 0)
         mg_buf_puts(out, "hxxp://");
     else
         mg_buf_puts(out, "fxp://");
-    size_t i = sp->host_start;
-    while (i < sp->host_end) {
+}
+
+/* Writes the host with every dot that separates labels as [.]; a final
+ * dot is left alone. */
+static void write_host(const uint8_t *p, size_t len, size_t h, size_t end, struct mg_buf *out)
+{
+    size_t i = h;
+    while (i < end) {
         size_t k = i;
         uint32_t c = next_cp(p, len, &k);
         if (k == i)
             break;
-        /* Every dot that separates labels; a final dot is left alone. */
-        if (is_dot(c) && k < sp->host_end)
+        if (is_dot(c) && k < end)
             mg_buf_puts(out, "[.]");
         else
             mg_buf_append(out, p + i, k - i);
         i = k;
     }
-    mg_buf_append(out, p + sp->host_end, sp->end - sp->host_end);
 }
 
 bool mg_urls_rewrite(const uint8_t *p, size_t len, enum mg_urls_mode mode,
@@ -225,14 +239,27 @@ bool mg_urls_rewrite(const uint8_t *p, size_t len, enum mg_urls_mode mode,
 {
     size_t n = 0, i = 0;
     struct mg_url_span sp;
-    while (mode != MG_URLS_KEEP && i < len && mg_urls_find(p, len, i, &sp)) {
+    if (count != NULL)
+        *count = 0;
+    if (len == 0)                   /* p may be NULL (an empty buffer) */
+        return !mg_buf_failed(out);
+    /* Defanging needs only scheme and host; not measuring the path keeps
+     * nested links ("http://a/http://a/...") linear. */
+    while (mode != MG_URLS_KEEP && i < len &&
+           find_from(p, len, i, mode == MG_URLS_REMOVE, &sp)) {
         mg_buf_append(out, p + i, sp.start - i);
-        if (mode == MG_URLS_DEFANG)
-            write_defanged(p, len, &sp, out);
-        else
-            mg_buf_puts(out, removed != NULL ? removed : "[URL removed]");
         n++;
-        i = sp.end;
+        if (mode == MG_URLS_REMOVE) {
+            mg_buf_puts(out, removed != NULL ? removed : "[URL removed]");
+            i = sp.end;
+            continue;
+        }
+        /* Defang scheme and host, then go on scanning from the path: a link
+         * inside a link ("?u=http://evil.example") is defanged too, in one
+         * linear pass. */
+        write_scheme(sp.scheme, out);
+        write_host(p, len, sp.host_start, sp.host_end, out);
+        i = sp.host_end;
     }
     mg_buf_append(out, p + i, len - i);
     if (count != NULL)

@@ -84,7 +84,8 @@ static void test_iso2022jp_escapes(void **state)
     DEC_OK("ISO-2022-JP", "x\x0E\x36\x0Fy", "xｶy", MG_CS_ISO2022JP);
     /* ESC $ ( D: JIS X 0212, 0x3021 is U+4E02 丂 */
     DEC_OK("ISO-2022-JP", "\x1B$(D0!\x1B(B", "丂", MG_CS_ISO2022JP);
-    /* newline inside a two-byte run keeps the set (what Outlook reads) */
+    /* newline inside a two-byte run keeps the set: a mailer that forgot
+     * ESC ( B before the line end loses no text */
     DEC_OK("ISO-2022-JP", "\x1B$B$\"\n$\"\x1B(B", "あ\nあ", MG_CS_ISO2022JP);
 }
 
@@ -207,6 +208,8 @@ static void test_other_labels(void **state)
     DEC_OK("EUC-KR", "\xC7\xD1", "한", MG_CS_OTHER);
     DEC_OK(NULL, "\xFF\xFE" "A\0" "B\0", "AB", MG_CS_OTHER);   /* UTF-16 with BOM */
     DEC_ERR("UTF-16LE", "A\0\x00\xDC", "A\xEF\xBF\xBD\xEF\xBF\xBD", 2);       /* lone surrogate */
+    /* iconv suffixes in a label are not passed on (//IGNORE would hide errors) */
+    DEC_ERR("ISO-8859-7//IGNORE", "ok\x80", "ok\xEF\xBF\xBD", 2);   /* iconv would give U+0080 */
     /* a label nobody knows: the bytes decide */
     DEC_OK("x-no-such-charset", "\xE3\x81\x82", "あ", MG_CS_UTF8);
 }
@@ -224,6 +227,9 @@ static void test_detect(void **state)
     assert_int_equal(mg_charset_detect((const uint8_t *)utf8, strlen(utf8)), MG_CS_UTF8);
     assert_int_equal(mg_charset_detect((const uint8_t *)sjis, strlen(sjis)), MG_CS_CP932);
     assert_int_equal(mg_charset_detect((const uint8_t *)euc, strlen(euc)), MG_CS_EUCJP);
+    /* UTF-8 with one bad byte is UTF-8 with an error, not CP932 */
+    const char *almost = "テキスト \xFF です";
+    assert_int_equal(mg_charset_detect((const uint8_t *)almost, strlen(almost)), MG_CS_UTF8);
     struct mg_buf b;
     struct mg_decode_result r;
     assert_string_equal(dec(&b, NULL, sjis, strlen(sjis), &r), "こんにちは、世界");
@@ -253,6 +259,12 @@ static void test_encoder(void **state)
                         "件名: ①㈱Ⅲ髙﨑 ガギパヴア。 ok\r\n");
     assert_int_equal(r.errors, 0);
     mg_buf_free(&b);
+    mg_buf_free(&e);
+
+    /* ¥ and ‾ have no JIS X 0208 code of their own: written full-width */
+    mg_buf_init(&e);
+    assert_true(mg_charset_utf8_to_iso2022jp((const uint8_t *)"¥‾", strlen("¥‾"), &e, &bad));
+    assert_string_equal(mg_buf_cstr(&e), "\x1B$B!o!1\x1B(B");
     mg_buf_free(&e);
 
     /* No JIS code: "?" and counted, never dropped. ESC would shift a reader. */

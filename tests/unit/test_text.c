@@ -6,11 +6,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "core/buf.h"
 #include "core/utf8.h"
+#include "engine/engine.h"
 #include "sanitizers/text/text.h"
 #include "scan/urls.h"
 
@@ -50,8 +54,12 @@ static void test_urls_defang_ascii(void **state)
     DEFANG("<http://a.b/>, 'http://c.d'", "<hxxp://a[.]b/>, 'hxxp://c[.]d'", 2);
     DEFANG("(http://a.b/c)", "(hxxp://a[.]b/c)", 1);
     DEFANG("http://user@10.0.0.1/", "hxxp://user@10[.]0[.]0[.]1/", 1);
-    /* not links */
-    DEFANG("xhttp://a.b http:// https:/a.b mailto:a@b.c", "xhttp://a.b http:// https:/a.b mailto:a@b.c", 0);
+    /* a scheme inside a word or with no host is still defanged; these are not links */
+    DEFANG("xhttp://a.b http:// https:/a.b mailto:a@b.c", "xhxxp://a[.]b hxxp:// https:/a.b mailto:a@b.c", 2);
+    /* backslashes, and links inside links */
+    DEFANG("http:\\\\evil.com\\x", "hxxp://evil[.]com\\x", 1);
+    DEFANG("http://a.b/r?u=https://evil.c/&v=ftp://f.g", "hxxp://a[.]b/r?u=hxxps://evil[.]c/&v=fxp://f[.]g", 3);
+    DEFANG("ftp://ftp://x.y", "fxp://fxp://x[.]y", 2);
     /* already defanged text stays as it is */
     DEFANG("hxxp://a[.]b", "hxxp://a[.]b", 0);
 }
@@ -81,11 +89,33 @@ static void test_urls_remove(void **state)
     REMOVE("a http://x.y/z?q=1 b https://p.q", "a [X] b [X]", 2);
     REMOVE("ｈｔｔｐ：／／ｘ．ｙ／ｚです", "[X]です", 1);
     REMOVE("no links here", "no links here", 0);
+    REMOVE("go http:///evil.example/x now", "go [X] now", 1);
     size_t c = 99;
     char *s = rewrite(MG_URLS_KEEP, "http://a.b", &c);
     assert_string_equal(s, "http://a.b");
     assert_int_equal(c, 0);
     free(s);
+}
+
+/* 200 000 links nested in one path: a quadratic rewrite would not finish
+ * within the test timeout. */
+static void test_urls_nested_linear(void **state)
+{
+    (void)state;
+    const char *unit = "http://a/";
+    size_t n = 200000, ul = strlen(unit);
+    char *in = malloc(n * ul + 1);
+    assert_non_null(in);
+    for (size_t i = 0; i < n; i++)
+        memcpy(in + i * ul, unit, ul);
+    in[n * ul] = '\0';
+    for (int m = MG_URLS_DEFANG; m <= MG_URLS_REMOVE; m++) {
+        size_t c = 0;
+        char *s = rewrite((enum mg_urls_mode)m, in, &c);
+        assert_int_equal(c, m == MG_URLS_DEFANG ? n : 1);
+        free(s);
+    }
+    free(in);
 }
 
 static void test_urls_find_span(void **state)
@@ -226,6 +256,133 @@ static void test_clean_limit(void **state)
     mg_buf_free(&b);
 }
 
+/* ---- The sanitizer through the engine (dispatch, verdicts, actions). ---- */
+
+static struct mg_engine *engine_with(const char *conf)
+{
+    char path[] = "/tmp/mugai-test-text-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
+    close(fd);
+    GError *err = NULL;
+    struct mg_policy *pol = mg_policy_load(path, &err);
+    unlink(path);
+    if (pol == NULL)
+        fail_msg("policy: %s", err->message);
+    struct mg_engine *e = mg_engine_new(pol, &err);
+    if (e == NULL)
+        fail_msg("engine: %s", err->message);
+    return e;
+}
+
+static const char base_conf[] =
+    "[clamav]\nmode = auto\nsystem-db = /nonexistent\n";
+
+static bool has_action(const struct mg_item *it, enum mg_action a, const char *detail)
+{
+    for (size_t i = 0; i < it->n_actions; i++) {
+        if (it->actions[i].action == a &&
+            (detail == NULL || strcmp(it->actions[i].detail, detail) == 0))
+            return true;
+    }
+    return false;
+}
+
+struct run {
+    struct mg_job *job;
+    struct mg_item *it;
+};
+
+static struct run run_text(struct mg_engine *e, const char *name, const char *data, size_t len)
+{
+    struct run r;
+    r.job = mg_job_new(e, NULL);
+    r.it = mg_job_run(r.job, name, (const uint8_t *)data, len, MG_TC_TEXT);
+    assert_non_null(r.it);
+    return r;
+}
+
+static void test_engine_text(void **state)
+{
+    (void)state;
+    struct mg_engine *e = engine_with(base_conf);
+
+    /* Clean UTF-8: CLEAN, the very bytes. */
+    const char clean[] = "こんにちは\r\nhttp://example.jp/\r\n";
+    struct run r = run_text(e, "a.txt", clean, sizeof clean - 1);
+    assert_int_equal(r.it->verdict, MG_CLEAN);
+    assert_string_equal(r.it->sanitizer, "text");
+    size_t n;
+    const uint8_t *res = mg_item_result(r.it, &n);
+    assert_int_equal(n, sizeof clean - 1);
+    assert_memory_equal(res, clean, n);
+    mg_job_free(r.job);
+
+    /* ISO-2022-JP with NEC/IBM characters: SANITIZED to UTF-8. */
+    const char jis[] = "\x1B$B-!-j-7|byu\x1B(B ok\n";
+    r = run_text(e, "b.txt", jis, sizeof jis - 1);
+    assert_int_equal(r.it->verdict, MG_SANITIZED);
+    assert_true(has_action(r.it, MG_A_CONVERTED_TO_UTF8, "ISO-2022-JP"));
+    res = mg_item_result(r.it, &n);
+    assert_int_equal(n, strlen("①㈱Ⅲ髙﨑 ok\n"));
+    assert_memory_equal(res, "①㈱Ⅲ髙﨑 ok\n", n);
+    mg_job_free(r.job);
+
+    /* Controls and a NUL: stripped and counted; a BOM dropped. */
+    const char ctl[] = "\xEF\xBB\xBF" "a\0b\x1B[0m\xE2\x80\xAE" "c\n";
+    r = run_text(e, "c.txt", ctl, sizeof ctl - 1);
+    assert_int_equal(r.it->verdict, MG_SANITIZED);
+    assert_true(has_action(r.it, MG_A_CONTROL_STRIPPED, "3"));
+    assert_false(has_action(r.it, MG_A_CONVERTED_TO_UTF8, NULL));
+    res = mg_item_result(r.it, &n);
+    assert_int_equal(n, strlen("ab[0mc\n"));
+    assert_memory_equal(res, "ab[0mc\n", n);
+    mg_job_free(r.job);
+
+    /* Undecodable: BLOCKED as malformed, with the offset. */
+    const char bad[] = "\x1B$B$\"\x1B$Zx\x1B(B";
+    r = run_text(e, "d.txt", bad, sizeof bad - 1);
+    assert_int_equal(r.it->verdict, MG_BLOCKED);
+    assert_int_equal(r.it->reason, MG_R_MALFORMED);
+    assert_non_null(r.it->reason_detail);
+    assert_non_null(strstr(r.it->reason_detail, "first at byte offset 5"));
+    assert_null(mg_item_result(r.it, &n));
+    mg_job_free(r.job);
+    mg_engine_free(e);
+}
+
+static void test_engine_text_urls(void **state)
+{
+    (void)state;
+    char conf[256];
+    snprintf(conf, sizeof conf, "%s[text]\nurls = defang\n", base_conf);
+    struct mg_engine *e = engine_with(conf);
+    const char t[] = "see http://evil.example.com/x and ｈｔｔｐ：／／ａ．ｊｐ\n";
+    struct run r = run_text(e, "u.txt", t, sizeof t - 1);
+    assert_int_equal(r.it->verdict, MG_SANITIZED);
+    assert_true(has_action(r.it, MG_A_URL_DEFANGED, "2"));
+    size_t n;
+    const uint8_t *res = mg_item_result(r.it, &n);
+    const char *want = "see hxxp://evil[.]example[.]com/x and hxxp://ａ[.]ｊｐ\n";
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(res, want, n);
+    mg_job_free(r.job);
+    mg_engine_free(e);
+
+    snprintf(conf, sizeof conf, "%s[general]\nlanguage = ja\n[text]\nurls = remove\n", base_conf);
+    e = engine_with(conf);
+    r = run_text(e, "u.txt", t, sizeof t - 1);
+    assert_int_equal(r.it->verdict, MG_SANITIZED);
+    assert_true(has_action(r.it, MG_A_URL_REMOVED, "2"));
+    res = mg_item_result(r.it, &n);
+    want = "see [リンク削除] and [リンク削除]\n";
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(res, want, n);
+    mg_job_free(r.job);
+    mg_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,12 +390,15 @@ int main(void)
         cmocka_unit_test(test_urls_defang_japanese),
         cmocka_unit_test(test_urls_remove),
         cmocka_unit_test(test_urls_find_span),
+        cmocka_unit_test(test_urls_nested_linear),
         cmocka_unit_test(test_strip_controls),
         cmocka_unit_test(test_clean_utf8_unchanged),
         cmocka_unit_test(test_clean_converts_and_strips),
         cmocka_unit_test(test_clean_bom_dropped),
         cmocka_unit_test(test_clean_decode_errors),
         cmocka_unit_test(test_clean_limit),
+        cmocka_unit_test(test_engine_text),
+        cmocka_unit_test(test_engine_text_urls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
