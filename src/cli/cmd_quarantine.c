@@ -146,11 +146,12 @@ static int cmd_show(const struct mg_policy *pol, const char *id)
 
 /* Releasing unsanitized content is an auditable act: a notice in the log
  * and a line in the audit chain, whether it worked or not. */
-static void log_release(const struct mg_policy *pol, const struct mg_qrecord *r, const char *how,
+static void log_release(const struct mg_policy *pol, const struct mg_qrecord *r, bool by_mail,
                         const char *dest, const char *who, bool ok, const char *detail)
 {
     mg_log(ok ? MG_LOG_NOTICE : MG_LOG_ERROR, r->id, NULL, "quarantine: original %s %s %s by %s%s%s",
-           ok ? "released" : "NOT released", how, dest, who, detail ? ": " : "", detail ? detail : "");
+           ok ? "released" : "NOT released", by_mail ? "by mail to" : "to file", dest, who,
+           detail ? ": " : "", detail ? detail : "");
     struct mg_buf b;
     mg_buf_init(&b);
     struct mg_json j;
@@ -160,7 +161,7 @@ static void log_release(const struct mg_policy *pol, const struct mg_qrecord *r,
     mg_json_str(&j, "job", r->id);
     mg_json_str(&j, "sha256", r->sha256);
     mg_json_uint(&j, "size", r->size);
-    mg_json_str(&j, how[0] == 't' ? "file" : "rcpt", dest);
+    mg_json_str(&j, by_mail ? "rcpt" : "file", dest);
     mg_json_str(&j, "by", who);
     mg_json_bool(&j, "ok", ok);
     mg_json_str(&j, "detail", detail);
@@ -230,11 +231,11 @@ static int cmd_release(const struct mg_policy *pol, int argc, char **argv)
             mg_cli_error(_("%s: cannot write: %s"), out, strerror(errno));
             rc = MG_EXIT_ERROR;
         }
-        log_release(pol, &r, "to file", out, who, ok, NULL);
+        log_release(pol, &r, false, out, who, ok, NULL);
     } else {
         char msg[700];
         bool ok = mg_quarantine_send(pol, &r, data, len, from ? from : env_from, to, who, msg, sizeof(msg));
-        log_release(pol, &r, "by mail to", to, who, ok, msg);
+        log_release(pol, &r, true, to, who, ok, msg);
         if (ok) {
             printf(_("%s: original sent to %s (next hop said: %s)\n"), id, to, msg);
         } else {

@@ -93,6 +93,7 @@ check "exactly one quarantined original (the sanitized mail)" test -n "$ID"
 check "show names the envelope" bash -c "'$MUGAI' quarantine -c '$CONF' show '$ID' | grep -q 'sender@example.com'"
 "$MUGAI" quarantine -c "$CONF" release "$ID" -o "$T/orig.eml" 2>>"$T/release.log"
 check "release -o writes the original with the program" grep -q "tool.exe" "$T/orig.eml"
+check "release -o is audited" grep -q '"type":"release".*"file":"[^"]*orig.eml".*"ok":true' "$T/audit.log"
 check "release needs -o or --to" bash -c "! '$MUGAI' quarantine -c '$CONF' release '$ID' 2>/dev/null"
 check "release --to refuses a bad address" bash -c "! '$MUGAI' quarantine -c '$CONF' release '$ID' --to 'not an address' 2>/dev/null"
 before=$(count_files "$SINK_DIR/out")
