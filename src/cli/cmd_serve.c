@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "engine/engine.h"
 #include "engine/policy.h"
@@ -70,6 +71,22 @@ static struct mg_engine_ref *load_engine(const char *path, unsigned generation, 
     return r;
 }
 
+/* [metrics] listen: empty (off) or a host:port the listener can parse. */
+static bool check_metrics(const struct mg_policy *p, GError **err)
+{
+    char *listen = mg_config_get_string(p->kf, "metrics", "listen", err);
+    if (listen == NULL)
+        return false;
+    g_strstrip(listen);
+    char host[256];
+    unsigned port;
+    bool ok = *listen == '\0' || mg_server_split_hostport(listen, host, sizeof(host), &port);
+    if (!ok)
+        g_set_error(err, MG_CONFIG_ERROR, 0, "[metrics] listen: bad address '%s'", listen);
+    g_free(listen);
+    return ok;
+}
+
 int mg_cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -116,7 +133,8 @@ int mg_cmd_serve(int argc, char **argv)
         return MG_EXIT_USAGE;
     GError *err = NULL;
     if (check) {
-        bool ok = mg_smtp_check_config(mg_engine_policy(er->engine), &err);
+        bool ok = mg_smtp_check_config(mg_engine_policy(er->engine), &err) &&
+                  check_metrics(mg_engine_policy(er->engine), &err);
         if (!ok)
             mg_cli_error("%s", err ? err->message : "bad configuration");
         else

@@ -10,7 +10,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "core/config.h"
 #include "core/fileio.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -125,14 +124,6 @@ static void free_obj(gpointer p)
     g_free(p);
 }
 
-static bool items_wanted(const struct mg_policy *pol)
-{
-    bool items = true;
-    if (pol->kf && !mg_config_get_bool(pol->kf, "audit", "items", &items, NULL))
-        items = true; /* checked at start by the policy loader's defaults */
-    return items;
-}
-
 bool mg_audit_write(const struct mg_policy *pol, const char *id, const struct mg_buf *head,
                     const struct mg_job *job)
 {
@@ -143,7 +134,7 @@ bool mg_audit_write(const struct mg_policy *pol, const char *id, const struct mg
     mg_buf_init(h);
     mg_buf_append(h, head->data, head->len);
     g_ptr_array_add(objs, h);
-    if (job && mg_job_root(job) && items_wanted(pol)) {
+    if (job && mg_job_root(job) && pol->audit_items) {
         unsigned n = 0;
         item_lines(job, mg_job_root(job), 0, &n, objs);
     }

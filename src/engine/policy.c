@@ -100,6 +100,7 @@ struct mg_policy *mg_policy_load(const char *path, GError **err)
               mg_config_get_choice(p->kf, "general", "log", dests, &dest, err) &&
               (level = mg_config_get_string(p->kf, "general", "log-level", err)) != NULL &&
               (p->audit = mg_config_get_string(p->kf, "general", "audit", err)) != NULL &&
+              mg_config_get_bool(p->kf, "audit", "items", &p->audit_items, err) &&
               load_limits(p, err) && load_types(p, err) &&
               mg_config_get_choice(p->kf, "clamav", "mode", av_modes, &av, err) &&
               (p->av_system_db = mg_config_get_string(p->kf, "clamav", "system-db", err)) != NULL &&

@@ -43,6 +43,7 @@ struct mg_policy {
     enum mg_urls_mode text_urls;
     char hash[65];                      /* SHA-256 of the effective configuration */
     GKeyFile *kf;                       /* whole configuration, for the modules' own sections */
+    bool audit_items;                   /* [audit] items: one audit line per item too */
 };
 
 extern const char mg_default_conf[];

@@ -113,12 +113,12 @@ check "release audited in the chain" bash -c "grep -q '\"type\":\"release\".*\"r
 # --- a reload keeps the endpoint
 kill -HUP "$MUGAI_PID"
 sleep 1
-check "metrics after SIGHUP" bash -c "curl -fsS http://127.0.0.1:$METRICS_PORT/metrics | grep -q '^mugai_jobs_total'"
+check "metrics after SIGHUP" bash -c "curl -fsS http://127.0.0.1:$METRICS_PORT/metrics 2>/dev/null | grep -q '^mugai_jobs_total'"
 
 # --- next hop down: counted
 stop_pid "$SINK_PID"
 "${SW[@]}" --to user@lg.example.jp --header "Subject: nowhere" --body "x" >/dev/null 2>&1
-check "next-hop error counted" bash -c "curl -fsS http://127.0.0.1:$METRICS_PORT/metrics | grep -q '^mugai_next_hop_errors_total [1-9]'"
+check "next-hop error counted" bash -c "curl -fsS http://127.0.0.1:$METRICS_PORT/metrics 2>/dev/null | grep -q '^mugai_next_hop_errors_total [1-9]'"
 
 stop_pid "$MUGAI_PID"
 echo "$FAILS failures"
