@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/quarantine_send.h"
@@ -14,6 +15,7 @@
 #include "core/log.h"
 #include "engine/audit.h"
 #include "engine/quarantine.h"
+#include "mg_config.h"
 
 static const char help[] = N_(
     "Usage: mugai quarantine [-c CONFIG] COMMAND [ARGS]\n"
@@ -305,6 +307,11 @@ int mg_cmd_quarantine(int argc, char **argv)
         return MG_EXIT_USAGE;
     }
     const char *sub = argv[i];
+    /* Like every other command: the installed configuration unless -c says
+     * otherwise (the purge timer and an administrator at a shell must see
+     * the same quarantine-dir and retention as the service). */
+    if (config == NULL && access(MG_SYSCONFDIR "/mugai/mugai.conf", R_OK) == 0)
+        config = MG_SYSCONFDIR "/mugai/mugai.conf";
     GError *err = NULL;
     (void)mg_cli_gettext("");
     struct mg_policy *pol = mg_policy_load(config, &err);
