@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""A tiny next-hop SMTP server for the tests: stores each accepted message
+as OUTDIR/<n>.eml (envelope in X-Sink-* lines first), answers 550 to
+recipients starting with "reject5", 450 to "reject4", and with --tempfail-data
+answers 451 to every DATA. Writes the port it listens on to --port-file."""
+import argparse, os, socket, socketserver, threading
+
+class Handler(socketserver.StreamRequestHandler):
+    def reply(self, s):
+        self.wfile.write((s + "\r\n").encode())
+        self.wfile.flush()
+
+    def handle(self):
+        a = self.server.args
+        self.reply("220 sink ESMTP")
+        mail, rcpts = None, []
+        while True:
+            line = self.rfile.readline(4096)
+            if not line:
+                return
+            cmd = line.decode("utf-8", "replace").rstrip("\r\n")
+            verb = cmd[:4].upper()
+            if verb == "EHLO":
+                caps = ["PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES"]
+                if a.smtputf8:
+                    caps.append("SMTPUTF8")
+                self.wfile.write(("250-sink\r\n" + "".join(
+                    ("250-" if i + 1 < len(caps) else "250 ") + c + "\r\n"
+                    for i, c in enumerate(caps))).encode())
+                self.wfile.flush()
+            elif verb == "HELO":
+                self.reply("250 sink")
+            elif verb == "MAIL":
+                mail, rcpts = cmd[10:], []
+                self.reply("250 2.1.0 Ok")
+            elif verb == "RCPT":
+                addr = cmd[8:]
+                if addr.startswith("<reject5"):
+                    self.reply("550 5.1.1 No such user here")
+                elif addr.startswith("<reject4"):
+                    self.reply("450 4.2.0 Mailbox busy")
+                else:
+                    rcpts.append(addr)
+                    self.reply("250 2.1.5 Ok")
+            elif verb == "DATA":
+                if a.tempfail_data:
+                    self.reply("451 4.3.0 Try later")
+                    continue
+                self.reply("354 go")
+                body = []
+                while True:
+                    l = self.rfile.readline(65536)
+                    if not l:
+                        return
+                    if l == b".\r\n":
+                        break
+                    body.append(l[1:] if l.startswith(b".") else l)
+                with self.server.lock:
+                    self.server.count += 1
+                    n = self.server.count
+                path = os.path.join(a.outdir, "%d.eml" % n)
+                with open(path + ".tmp", "wb") as f:
+                    f.write(("X-Sink-From: %s\r\nX-Sink-To: %s\r\n" % (mail, " ".join(rcpts))).encode())
+                    f.write(b"".join(body))
+                os.rename(path + ".tmp", path)
+                self.reply("250 2.0.0 Ok: queued as S%d" % n)
+            elif verb == "RSET":
+                mail, rcpts = None, []
+                self.reply("250 2.0.0 Ok")
+            elif verb == "QUIT":
+                self.reply("221 2.0.0 Bye")
+                return
+            elif verb == "NOOP":
+                self.reply("250 2.0.0 Ok")
+            else:
+                self.reply("502 5.5.2 Error: command not recognized")
+
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--outdir", required=True)
+    p.add_argument("--smtputf8", action="store_true")
+    p.add_argument("--tempfail-data", action="store_true")
+    args = p.parse_args()
+    os.makedirs(args.outdir, exist_ok=True)
+    srv = Server(("127.0.0.1", args.port), Handler)
+    srv.args, srv.lock, srv.count = args, threading.Lock(), 0
+    with open(args.port_file + ".tmp", "w") as f:
+        f.write(str(srv.server_address[1]))
+    os.rename(args.port_file + ".tmp", args.port_file)
+    srv.serve_forever()
+
+if __name__ == "__main__":
+    main()
