@@ -194,6 +194,7 @@ void mg_icap_session_main(int fd, const struct mg_peer *peer, void *ud)
         struct mg_icap_gen *g = mg_icap_server_gen(srv);
         /* Idle: a drain closes the connection between requests. */
         io.wake_fd = drain_fd;
+        uint64_t in0 = io.bytes_in, out0 = io.bytes_out;
         enum mg_icap_io_rc rc = mg_icap_io_wait_request(&io, g->cfg->idle_timeout);
         if (rc != MG_ICAP_IO_OK) {
             mg_icap_gen_put(g);
@@ -208,7 +209,6 @@ void mg_icap_session_main(int fd, const struct mg_peer *peer, void *ud)
         io.read_timeout = g->cfg->read_timeout;
         double t0 = mg_server_now();
         io.deadline = t0 + g->cfg->request_timeout;
-        uint64_t in0 = io.bytes_in, out0 = io.bytes_out;
         tx->srv = srv;
         tx->gen = g;
         tx->peer = peer;
