@@ -27,7 +27,8 @@ static bool is_tchar(unsigned char c)
 
 size_t mg_icap_head_end(const char *data, size_t len)
 {
-    /* An empty line ends the block: CRLF CRLF, or bare LF LF from sloppy peers. */
+    /* An empty line ends the block: CRLF CRLF. LF LF is found too, so that
+     * the parser can refuse it at once rather than wait for a CRLF CRLF. */
     for (size_t i = 0; i < len; i++) {
         if (data[i] != '\n')
             continue;
@@ -39,14 +40,19 @@ size_t mg_icap_head_end(const char *data, size_t len)
     return 0;
 }
 
-/* Next line [p, *eol) ending in LF (CR before it dropped); NULL at the end. */
-static const char *next_line(const char *p, const char *end, size_t *llen, const char **next)
+/* Next line [p, p + *llen) ending in CRLF; NULL at the end. *bare is set
+ * for a line ending in LF alone: RFC 3507 and HTTP/1.1 framing is CRLF, and
+ * a lenient reader here could disagree with the proxy about where headers
+ * end (the root of request smuggling), so such a block is refused. */
+static const char *next_line(const char *p, const char *end, size_t *llen, const char **next,
+                             bool *bare)
 {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     if (!nl)
         return NULL;
     size_t n = (size_t)(nl - p);
-    if (n > 0 && p[n - 1] == '\r')
+    *bare = !(n > 0 && p[n - 1] == '\r');
+    if (!*bare)
         n--;
     *llen = n;
     *next = nl + 1;
@@ -60,9 +66,10 @@ enum mg_icap_perr mg_icap_parse_head(const char *data, size_t len, struct mg_ica
         return MG_ICAP_P_TOO_LONG;
     const char *p = data, *end = data + len, *next = NULL;
     size_t ll = 0;
-    if (!next_line(p, end, &ll, &next))
+    bool bare = false;
+    if (!next_line(p, end, &ll, &next, &bare))
         return MG_ICAP_P_NO_END;
-    if (ll == 0)
+    if (ll == 0 || bare)
         return MG_ICAP_P_BAD_LINE;
     out->line = p;
     out->line_len = ll;
@@ -71,8 +78,10 @@ enum mg_icap_perr mg_icap_parse_head(const char *data, size_t len, struct mg_ica
             return MG_ICAP_P_BAD_LINE;
     p = next;
     for (;;) {
-        if (!next_line(p, end, &ll, &next))
+        if (!next_line(p, end, &ll, &next, &bare))
             return MG_ICAP_P_NO_END;
+        if (bare)
+            return MG_ICAP_P_BAD_HEADER;
         if (ll == 0) {
             out->total = (size_t)(next - data);
             return next == end ? MG_ICAP_P_OK : MG_ICAP_P_BAD_HEADER;

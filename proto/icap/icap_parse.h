@@ -59,7 +59,8 @@ struct mg_icap_req {
 /* Where the length of the complete block is known (up to and including the
  * empty line): data[0..len) must be exactly that block. */
 enum mg_icap_perr mg_icap_parse_head(const char *data, size_t len, struct mg_icap_head *out);
-/* Length of the header block at the start of data (through CRLFCRLF, or LF LF),
+/* Length of the header block at the start of data (through CRLFCRLF, or LF LF
+ * which the parser then refuses),
  * 0 when not complete yet. */
 size_t mg_icap_head_end(const char *data, size_t len);
 enum mg_icap_perr mg_icap_parse_request(const char *data, size_t len, struct mg_icap_req *out);
