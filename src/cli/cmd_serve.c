@@ -169,8 +169,9 @@ int mg_cmd_serve(int argc, char **argv)
         return MG_EXIT_USAGE;
     GError *err = NULL;
     if (check) {
-        bool ok = mg_smtp_check_config(mg_engine_policy(er->engine), &err) &&
-                  mg_icap_check_config(mg_engine_policy(er->engine), &err);
+        const struct mg_policy *cp = mg_engine_policy(er->engine);
+        bool ok = (!listen_set(cp, "smtp") || mg_smtp_check_config(cp, &err)) &&
+                  mg_icap_check_config(cp, &err);
         if (!ok)
             mg_cli_error("%s", err ? err->message : "bad configuration");
         else
