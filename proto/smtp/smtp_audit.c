@@ -1,45 +1,15 @@
 /* One audit line per message: the SMTP facts (client, envelope, sizes, the
- * next hop's reply, our reply) around the engine's own audit record. The
- * destination is [general] audit: a file (appended, one write per line),
- * syslog, or off (then the line goes to the log at info level). */
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
+ * next hop's reply, our reply) as an "smtp" member in the engine's own
+ * hash-chained audit line (engine/audit.h). A message refused before the
+ * engine saw it (too big, over-long line, no worker free) has no job and
+ * no audit line; the same facts go to the log at notice level. */
 #include <stdio.h>
 #include <string.h>
-#include <syslog.h>
-#include <unistd.h>
 
 #include "core/json.h"
 #include "core/log.h"
-#include "engine/report.h"
+#include "engine/audit.h"
 #include "proto/smtp/smtp_session.h"
-
-static pthread_mutex_t audit_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void write_line(const char *dest, const struct mg_buf *line, const char *id)
-{
-    if (strcmp(dest, "off") == 0) {
-        mg_log(MG_LOG_INFO, id, NULL, "audit %.*s", (int)line->len - 1, (const char *)line->data);
-        return;
-    }
-    if (strcmp(dest, "syslog") == 0) {
-        syslog(LOG_MAIL | LOG_INFO, "%.*s", (int)line->len - 1, (const char *)line->data);
-        return;
-    }
-    pthread_mutex_lock(&audit_lock);
-    int fd = open(dest, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    bool ok = fd >= 0;
-    if (ok) {
-        /* One write per line so concurrent writers never interleave. */
-        ssize_t w = write(fd, line->data, line->len);
-        ok = w == (ssize_t)line->len;
-        ok = close(fd) == 0 && ok;
-    }
-    pthread_mutex_unlock(&audit_lock);
-    if (!ok)
-        mg_log_errno(MG_LOG_ERROR, id, NULL, "cannot write the audit line to %s", dest);
-}
 
 void mg_smtp_audit(const struct mg_smtp_session *ss, const struct mg_job *job, uint64_t size,
                    uint64_t size_out, const struct mg_smtp_reply *nh, int code,
@@ -49,10 +19,10 @@ void mg_smtp_audit(const struct mg_smtp_session *ss, const struct mg_job *job, u
     mg_buf_init(&b);
     struct mg_json j;
     mg_json_init(&j, &b);
+    /* Members only: the engine's writer puts them inside its object. */
     mg_json_obj_begin(&j, NULL);
-    mg_json_str(&j, "type", "smtp");
+    mg_json_obj_begin(&j, "smtp");
     mg_json_str(&j, "session", ss->id);
-    mg_json_str(&j, "job", job ? mg_job_id(job) : NULL);
     mg_json_str(&j, "client", ss->peer->ip);
     mg_json_str(&j, "helo", ss->helo);
     mg_json_bool(&j, "tls", ss->tls);
@@ -63,7 +33,6 @@ void mg_smtp_audit(const struct mg_smtp_session *ss, const struct mg_job *job, u
     mg_json_arr_end(&j);
     mg_json_uint(&j, "size", size);
     mg_json_uint(&j, "size_out", size_out);
-    mg_json_str(&j, "verdict", job ? mg_verdict_name(mg_job_verdict(job)) : NULL);
     mg_json_str(&j, "next_hop", ss->gen->cfg->next_hop);
     if (nh && nh->code) {
         char r[600];
@@ -76,23 +45,22 @@ void mg_smtp_audit(const struct mg_smtp_session *ss, const struct mg_job *job, u
     snprintf(mine, sizeof(mine), "%d %s%s%s", code, enh ? enh : "", enh && enh[0] ? " " : "", text);
     mg_json_str(&j, "reply", mine);
     mg_json_obj_end(&j);
-    if (job && !mg_json_failed(&j) && b.len > 0) {
-        /* Splice the engine's record in as "engine": {...}. */
-        struct mg_buf eng;
-        mg_buf_init(&eng);
-        mg_report_audit(job, &eng);
-        if (!mg_buf_failed(&eng) && eng.len > 0) {
-            b.len--; /* drop the closing brace */
-            mg_buf_puts(&b, ",\"engine\":");
-            mg_buf_append(&b, eng.data, eng.len);
-            mg_buf_putc(&b, '}');
-        }
-        mg_buf_free(&eng);
+    mg_json_obj_end(&j);
+    if (mg_json_failed(&j) || mg_buf_failed(&b) || b.len < 2) {
+        mg_log(MG_LOG_ERROR, ss->id, NULL, "audit: cannot format the smtp record");
+        mg_buf_free(&b);
+        return;
     }
-    mg_buf_putc(&b, '\n');
-    if (!mg_buf_failed(&b)) {
+    /* Strip the outer braces: '{' ... '}' around "smtp":{...}. */
+    b.data[b.len - 1] = '\0';
+    const char *members = (const char *)b.data + 1;
+    if (job) {
         const struct mg_policy *p = mg_engine_policy(ss->gen->er->engine);
-        write_line(p->audit ? p->audit : "off", &b, job ? mg_job_id(job) : ss->id);
+        (void)mg_audit_job_extra(p, job, members); /* failures are logged there */
+        mg_log(MG_LOG_INFO, mg_job_id(job), NULL, "smtp message verdict=%s %s",
+               mg_verdict_name(mg_job_verdict(job)), members);
+    } else {
+        mg_log(MG_LOG_NOTICE, ss->id, NULL, "smtp message refused before sanitizing %s", members);
     }
     mg_buf_free(&b);
 }

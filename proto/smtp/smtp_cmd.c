@@ -288,7 +288,7 @@ static enum mg_smtp_perr parse_path_cmd(const char *a, const char *end, const ch
             const char *e = r + 1;
             while (e < colon && *e != ',')
                 e++;
-            if (!mg_smtp_domain_valid(r + 1, (size_t)(e - r - 1), cmd->smtputf8))
+            if (!mg_smtp_domain_valid(r + 1, (size_t)(e - r - 1), cmd->smtputf8 || cmd->verb == MG_SMTP_RCPT))
                 return MG_SMTP_E_ADDRESS;
             r = e < colon ? e + 1 : e;
         }
@@ -310,8 +310,12 @@ static enum mg_smtp_perr parse_path_cmd(const char *a, const char *end, const ch
         return MG_SMTP_OK;
     }
     size_t at;
-    if (!mg_smtp_mailbox_valid(path, plen, cmd->smtputf8, &at))
+    bool utf8 = cmd->smtputf8 || cmd->verb == MG_SMTP_RCPT;
+    if (!mg_smtp_mailbox_valid(path, plen, utf8, &at))
         return MG_SMTP_E_ADDRESS;
+    for (size_t i = 0; i < plen; i++)
+        if ((unsigned char)path[i] >= 0x80)
+            cmd->utf8_addr = true;
     memcpy(cmd->addr, path, plen);
     cmd->addr[plen] = '\0';
     size_t dl = plen - at - 1;

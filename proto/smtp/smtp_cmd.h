@@ -59,6 +59,10 @@ struct mg_smtp_cmd {
     bool smtputf8;
     /* RCPT TO:<Postmaster> without a domain (RFC 5321 4.1.1.3). */
     bool postmaster;
+    /* addr has non-ASCII octets (valid UTF-8). MAIL allows that only with
+     * SMTPUTF8; for RCPT the parser accepts it and the session checks that
+     * the transaction was started with SMTPUTF8. */
+    bool utf8_addr;
 };
 
 /* Parses line[0..len) (CRLF already removed). Fills *cmd (verb is set

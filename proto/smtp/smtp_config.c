@@ -151,7 +151,7 @@ struct mg_smtp_config *mg_smtp_config_load(GKeyFile *kf, GError **err)
         !mg_config_get_duration(kf, G, "command-timeout", &c->command_timeout, err) ||
         !mg_config_get_duration(kf, G, "data-timeout", &c->data_timeout, err) ||
         !mg_config_get_duration(kf, G, "drain-timeout", &c->drain_timeout, err) ||
-        !mg_config_get_uint(kf, G, "job-slots", 1024, &c->job_slots, err) ||
+        !mg_config_get_uint(kf, G, "engine-workers", 1024, &c->engine_workers, err) ||
         !(c->tls_cert = mg_config_get_string(kf, G, "tls-cert", err)) ||
         !(c->tls_key = mg_config_get_string(kf, G, "tls-key", err)) ||
         !mg_config_get_choice(kf, G, "blocked-message", blocked, &blk, err))

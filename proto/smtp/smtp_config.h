@@ -39,7 +39,7 @@ struct mg_smtp_config {
     double command_timeout;      /* RFC 5321 4.5.3.2.7: 5 minutes */
     double data_timeout;         /* per read while receiving DATA */
     double drain_timeout;
-    uint64_t job_slots;          /* engine jobs at once; 0 = CPUs */
+    uint64_t engine_workers;     /* engine worker threads; 0 = CPUs (fixed at start) */
     char *tls_cert;              /* "" = no STARTTLS offered */
     char *tls_key;
     enum mg_smtp_blocked blocked;

@@ -16,6 +16,22 @@ static void finish(struct mg_smtp_session *ss, const struct mg_job *job, uint64_
     mg_smtp_audit(ss, job, size, size_out, nh, code, enh, text);
 }
 
+struct run_ctx {
+    struct mg_engine *engine;
+    const uint8_t *msg;
+    size_t len;
+    struct mg_job *job;
+    struct mg_item *root;
+};
+
+static void run_job(void *arg)
+{
+    struct run_ctx *rc = arg;
+    rc->job = mg_job_new(rc->engine, NULL);
+    if (rc->job)
+        rc->root = mg_job_run(rc->job, "message.eml", rc->msg, rc->len, MG_TC_MAIL);
+}
+
 void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
 {
     const struct mg_smtp_config *cfg = ss->gen->cfg;
@@ -25,21 +41,20 @@ void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
         finish(ss, NULL, len, 0, NULL, 451, "4.3.0", "Cannot read the spooled message, try again later");
         return;
     }
-    /* Bound the CPU work however many sessions are open. Waiting longer than
-     * a next-hop timeout would risk the client's own DATA timeout. */
-    if (!mg_jobslots_acquire(ss->srv->slots, cfg->next_hop_timeout)) {
+    /* The job runs on a long-lived engine worker (bounded CPU work, warm
+     * per-thread engine state). Waiting longer than a next-hop timeout for a
+     * free worker would risk the client's own DATA timeout. */
+    struct run_ctx rc = { .engine = ss->gen->er->engine, .msg = msg, .len = len };
+    if (!mg_workpool_run(ss->srv->pool, run_job, &rc, cfg->next_hop_timeout)) {
         finish(ss, NULL, len, 0, NULL, 451, "4.3.2", "System busy, try again later");
         return;
     }
-    struct mg_job *job = mg_job_new(ss->gen->er->engine, NULL);
+    struct mg_job *job = rc.job;
+    struct mg_item *root = rc.root;
     if (!job) {
-        mg_jobslots_release(ss->srv->slots);
         finish(ss, NULL, len, 0, NULL, 451, "4.3.0", "Out of memory, try again later");
         return;
     }
-    struct mg_item *root = mg_job_run(job, "message.eml", msg, len, MG_TC_MAIL);
-    mg_jobslots_release(ss->srv->slots);
-
     enum mg_verdict v = mg_job_verdict(job);
     const uint8_t *out = NULL;
     size_t out_len = 0;

@@ -164,10 +164,10 @@ struct mg_smtp_server *mg_smtp_server_new(struct mg_engine_ref *er, GError **err
     s->gen = g;
     struct mg_listener_opts o = listener_opts(g->cfg);
     s->listener = mg_listener_new(g->cfg->listen, &o, err);
-    s->slots = mg_jobslots_new((unsigned)g->cfg->job_slots);
-    if (!s->listener || !s->slots) {
-        if (s->listener && !s->slots)
-            g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create job slots");
+    s->pool = s->listener ? mg_workpool_new((unsigned)g->cfg->engine_workers) : NULL;
+    if (!s->listener || !s->pool) {
+        if (s->listener && !s->pool)
+            g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start the engine worker threads");
         mg_smtp_server_free(s);
         return NULL;
     }
@@ -190,9 +190,9 @@ bool mg_smtp_server_start(struct mg_smtp_server *s, GError **err)
     if (!mg_listener_start(s->listener, mg_smtp_session_main, busy_reply, s, err))
         return false;
     mg_log(MG_LOG_NOTICE, NULL, NULL,
-           "smtp listening on %s (port %u), next hop %s, job slots %u, starttls %s",
+           "smtp listening on %s (port %u), next hop %s, engine workers %u, starttls %s",
            s->gen->cfg->listen, mg_listener_port(s->listener), s->gen->cfg->next_hop,
-           mg_jobslots_size(s->slots), s->gen->tls_server ? "offered" : "off");
+           mg_workpool_size(s->pool), s->gen->tls_server ? "offered" : "off");
     return true;
 }
 
@@ -246,7 +246,7 @@ void mg_smtp_server_free(struct mg_smtp_server *s)
         }
         mg_listener_free(s->listener);
     }
-    mg_jobslots_free(s->slots);
+    mg_workpool_free(s->pool);
     mg_smtp_gen_put(s->gen);
     pthread_mutex_destroy(&s->lock);
     free(s);

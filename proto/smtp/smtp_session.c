@@ -122,25 +122,33 @@ static void do_mail(struct mg_smtp_session *ss, const struct mg_smtp_cmd *c)
         return;
     }
     struct mg_smtp_reply r;
-    if (!ss->next.open) {
-        if (!mg_smtp_client_open(&ss->next, cfg, ss->gen->tls_client,
-                                 mg_listener_abort_fd(ss->srv->listener), &r)) {
-            mg_log(MG_LOG_WARN, ss->id, NULL, "next hop %s unavailable: %s", cfg->next_hop,
-                   r.code ? r.text : ss->next.err);
-            mg_smtp_reply(ss, 451, "4.4.1", "Next hop not available, try again later");
+    /* A connection kept from this session's previous transaction may have
+     * been closed by the next hop meanwhile: then open a fresh one once. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        bool reused = ss->next.open;
+        if (!ss->next.open) {
+            if (!mg_smtp_client_open(&ss->next, cfg, ss->gen->tls_client,
+                                     mg_listener_abort_fd(ss->srv->listener), &r)) {
+                mg_log(MG_LOG_WARN, ss->id, NULL, "next hop %s unavailable: %s", cfg->next_hop,
+                       r.code ? r.text : ss->next.err);
+                mg_smtp_reply(ss, 451, "4.4.1", "Next hop not available, try again later");
+                return;
+            }
+            atomic_store(&ss->srv->next_hop_smtputf8, ss->next.cap_smtputf8);
+        }
+        if (c->smtputf8 && !ss->next.cap_smtputf8) {
+            mg_smtp_reply(ss, 451, "4.6.7", "Next hop does not support SMTPUTF8 now, try again later");
             return;
         }
-        atomic_store(&ss->srv->next_hop_smtputf8, ss->next.cap_smtputf8);
+        char line[MG_SMTP_PATH_MAX + 64];
+        snprintf(line, sizeof(line), "MAIL FROM:<%s>%s%s", c->addr,
+                 c->body == MG_SMTP_BODY_8BITMIME && ss->next.cap_8bitmime ? " BODY=8BITMIME" : "",
+                 c->smtputf8 ? " SMTPUTF8" : "");
+        mg_smtp_client_cmd(&ss->next, line, &r);
+        if (!reused || (r.code != 0 && r.code != 421))
+            break;
+        next_close(ss);
     }
-    if (c->smtputf8 && !ss->next.cap_smtputf8) {
-        mg_smtp_reply(ss, 451, "4.6.7", "Next hop does not support SMTPUTF8 now, try again later");
-        return;
-    }
-    char line[MG_SMTP_PATH_MAX + 64];
-    snprintf(line, sizeof(line), "MAIL FROM:<%s>%s%s", c->addr,
-             c->body == MG_SMTP_BODY_8BITMIME && ss->next.cap_8bitmime ? " BODY=8BITMIME" : "",
-             c->smtputf8 ? " SMTPUTF8" : "");
-    mg_smtp_client_cmd(&ss->next, line, &r);
     if (relay_reply(ss, &r) / 100 == 2) {
         ss->tx.active = true;
         snprintf(ss->tx.from, sizeof(ss->tx.from), "%s", c->addr);
@@ -159,6 +167,11 @@ static void do_rcpt(struct mg_smtp_session *ss, const struct mg_smtp_cmd *c)
     if (ss->tx.broken || !ss->next.open) {
         ss->tx.broken = true;
         mg_smtp_reply(ss, 451, "4.4.2", "Next hop failed, try again later");
+        return;
+    }
+    if (c->utf8_addr && !ss->tx.smtputf8) {
+        /* RFC 6531 3.5: a UTF-8 address needs a transaction begun with SMTPUTF8. */
+        mg_smtp_reply(ss, 553, "5.6.7", "<%s>: UTF-8 address without SMTPUTF8", c->addr);
         return;
     }
     if (ss->tx.rcpts->len >= cfg->max_recipients) {

@@ -14,8 +14,8 @@
 #include "proto/smtp/smtp_config.h"
 #include "proto/smtp/smtp_io.h"
 #include "proto/smtp/smtp_server.h"
-#include "server/jobslots.h"
 #include "server/listener.h"
+#include "server/workpool.h"
 
 /* Everything a reload replaces, shared by reference: sessions take one at
  * the start of each transaction. */
@@ -29,7 +29,7 @@ struct mg_smtp_gen {
 
 struct mg_smtp_server {
     struct mg_listener *listener;
-    struct mg_jobslots *slots;
+    struct mg_workpool *pool;    /* engine jobs run here */
     pthread_mutex_t lock;
     struct mg_smtp_gen *gen;
     atomic_bool next_hop_smtputf8; /* learnt from the last next-hop EHLO */

@@ -56,6 +56,12 @@ static bool pdf_read_opts(const struct mg_policy *p, struct mg_pdf_opts *o, char
     return true;
 }
 
+static bool pdf_check_config(const struct mg_policy *p, char *err, size_t errlen)
+{
+    struct mg_pdf_opts o;
+    return pdf_read_opts(p, &o, err, errlen);
+}
+
 static bool pdf_accepts(const struct mg_type *t, enum mg_class_action act)
 {
     return t->cls == MG_TC_PDF && act == MG_DO_SANITIZE;
@@ -98,4 +104,5 @@ const struct mg_sanitizer mg_sanitizer_pdf = {
     .version = "1",
     .accepts = pdf_accepts,
     .run = pdf_run,
+    .check_config = pdf_check_config,
 };

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/quarantine_unlock.h"
 #include "core/config.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -29,8 +30,14 @@ static const char help[] = N_(
     "  purge [--older-than DAYS]\n"
     "                     remove records older than DAYS (default: [quarantine]\n"
     "                     retention) and the originals no record uses\n"
+    "  unlock ID --password-file FILE [-o DIR] [-n NAME]\n"
+    "                     decrypt a password-protected archive (PPAP zip) with\n"
+    "                     the password in the first line of FILE and write it\n"
+    "                     SANITIZED to DIR (default: the current folder); the\n"
+    "                     password is never shown or logged\n"
     "\n"
-    "Exit status: 0 done, 1 no such record, 2 usage or error.\n");
+    "Exit status: 0 done, 1 no such record (or wrong password, or the\n"
+    "unlocked archive was blocked), 2 usage or error.\n");
 
 static void print_time(time_t t, char *buf, size_t len)
 {
@@ -247,6 +254,8 @@ int mg_cmd_quarantine(int argc, char **argv)
         rc = cmd_release(pol, argc - i, argv + i);
     else if (strcmp(sub, "purge") == 0)
         rc = cmd_purge(pol, argc - i, argv + i);
+    else if (strcmp(sub, "unlock") == 0)
+        rc = mg_quarantine_unlock(config, argc - i, argv + i);
     else {
         mg_cli_error(_("unknown quarantine command \"%s\" (see --help)"), sub);
         rc = MG_EXIT_USAGE;

@@ -10,6 +10,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "core/fileio.h"
 #include "core/log.h"
 #include "engine/report.h"
 
@@ -68,33 +69,29 @@ static bool last_line_hash(int fd, char out[65])
     return true;
 }
 
-/* {"prev":"<hash of the previous line>", ...the job's audit object...} */
-static void chained(const struct mg_job *job, const char *prev, struct mg_buf *line)
+/* {"prev":"<hash of the previous line>", [extra,] ...the job's audit object...} */
+static void chained(const struct mg_job *job, const char *extra, const char *prev,
+                    struct mg_buf *line)
 {
     struct mg_buf body;
     mg_buf_init(&body);
     mg_report_audit(job, &body);
     mg_buf_printf(line, "{\"prev\":\"%s\",", prev);
+    if (extra && *extra) {
+        mg_buf_puts(line, extra);
+        mg_buf_putc(line, ',');
+    }
     if (body.len > 1)
         mg_buf_append(line, body.data + 1, body.len - 1);
     mg_buf_free(&body);
 }
 
-static bool write_all(int fd, const uint8_t *p, size_t len)
+bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job)
 {
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
+    return mg_audit_job_extra(pol, job, NULL);
 }
 
-bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job)
+bool mg_audit_job_extra(const struct mg_policy *pol, const struct mg_job *job, const char *extra)
 {
     if (pol->audit == NULL || strcmp(pol->audit, "off") == 0 || *pol->audit == '\0')
         return true;
@@ -103,7 +100,7 @@ bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job)
     bool ok = true;
     if (strcmp(pol->audit, "syslog") == 0) {
         pthread_mutex_lock(&syslog_lock);
-        chained(job, syslog_prev, &line);
+        chained(job, extra, syslog_prev, &line);
         ok = !mg_buf_failed(&line);
         if (ok) {
             syslog(LOG_MAIL | LOG_INFO, "%.*s", (int)line.len, (const char *)line.data);
@@ -126,9 +123,9 @@ bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job)
         mg_log_errno(MG_LOG_ERROR, mg_job_id(job), NULL, "audit: cannot read %s", pol->audit);
         ok = false;
     } else {
-        chained(job, prev, &line);
+        chained(job, extra, prev, &line);
         mg_buf_putc(&line, '\n');
-        ok = !mg_buf_failed(&line) && write_all(fd, line.data, line.len);
+        ok = !mg_buf_failed(&line) && mg_fd_write_all(fd, line.data, line.len);
         if (!ok)
             mg_log_errno(MG_LOG_ERROR, mg_job_id(job), NULL, "audit: write to %s failed", pol->audit);
     }

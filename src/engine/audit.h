@@ -15,6 +15,10 @@
 
 /* False when the line could not be written (logged). */
 bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job);
+/* Same, with a front end's own members (valid JSON object members without
+ * the braces, e.g. "smtp":{...}) placed before the job's, in the same line
+ * and the same chain. */
+bool mg_audit_job_extra(const struct mg_policy *pol, const struct mg_job *job, const char *extra);
 /* 0 when every line's "prev" is the hash of the line before; otherwise the
  * 1-based number of the first line that breaks the chain. */
 long mg_audit_verify(const uint8_t *data, size_t len, size_t *lines);

@@ -90,6 +90,15 @@ struct mg_engine *mg_engine_new(struct mg_policy *policy, GError **err)
         mg_engine_free(e);
         return NULL;
     }
+    size_t nsan;
+    const struct mg_sanitizer *const *all = mg_registry_all(&nsan);
+    for (size_t i = 0; i < nsan; i++) {
+        if (all[i]->check_config && !all[i]->check_config(policy, ebuf, sizeof(ebuf))) {
+            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s", ebuf);
+            mg_engine_free(e);
+            return NULL;
+        }
+    }
     struct mg_av_opts ao = {
         .mode = policy->av_mode,
         .system_db_dir = policy->av_system_db,

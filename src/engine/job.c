@@ -346,7 +346,8 @@ static void dispatch(struct mg_job *job, struct mg_item *it, enum mg_type_class 
     mg_indicators_scan(job->engine->indicators, it->data, it->len, &it->ind_before);
 
     char sig[256];
-    switch (mg_av_scan(job->engine->av, it->data, it->len, sig, sizeof(sig))) {
+    bool members = it->type.cls == MG_TC_ARCHIVE && pol->by_class[MG_TC_ARCHIVE] == MG_DO_SANITIZE;
+    switch (mg_av_scan(job->engine->av, it->data, it->len, members, sig, sizeof(sig))) {
     case MG_AV_VIRUS:
         it->av_signature = strdup(sig);
         mg_log(MG_LOG_NOTICE, job->id, it->path, "virus found: %s", sig);

@@ -290,7 +290,7 @@ void mg_type_detect(struct mg_typer *t, const uint8_t *data, size_t len,
     out->cls = class_of_mime(out->mime);
     if (looks_encrypted_ooxml(data, len))
         out->cls = MG_TC_ENCRYPTED;
-    else if (out->cls == MG_TC_ARCHIVE && looks_ooxml(data, len))
+    else if ((out->cls == MG_TC_ARCHIVE || out->cls == MG_TC_UNKNOWN) && looks_ooxml(data, len))
         out->cls = MG_TC_OOXML;
     /* Word 2003 XML and similar "mso-application" documents can carry macros
      * (w:binData); they are not plain text. */

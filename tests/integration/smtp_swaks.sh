@@ -196,6 +196,37 @@ check "next hop 451 at DATA: client gets 4xx" grep -q "<\*\* *451" <<<"$out"
 stop_pid "$SINK_PID"
 SINK_PORT_WANT=$SINK_PORT start_sink sink1
 
+# 7b. The next hop drops the connection kept between two transactions of one
+# session: the second MAIL opens a fresh one instead of failing.
+script >"$T/s7b.out" <<'S' &
+< 220
+> EHLO c
+< 250
+> MAIL FROM:<a@example.com>
+< 250
+> RCPT TO:<first@lg.example.jp>
+< 250
+> DATA
+< 354
+> Subject: first
+>
+> .
+< 250 2.0.0
+sleep 2
+> MAIL FROM:<a@example.com>
+< 250
+> RCPT TO:<second@lg.example.jp>
+< 250
+> QUIT
+< 221
+S
+kept=$!
+sleep 1
+stop_pid "$SINK_PID"
+SINK_PORT_WANT=$SINK_PORT start_sink sink1
+wait "$kept"
+check "a next-hop connection closed between transactions is reopened" test $? -eq 0 || cat "$T/s7b.out"
+
 # 8. Reload (SIGHUP): only 10.0.0.0/8 allowed now -> 554; connections stay up.
 script >"$T/s8.out" <<'S' &
 < 220
@@ -230,9 +261,39 @@ sleep 0.5
 check "session log lines" grep -q "smtp session client=127.0.0.1" "$T/mugai.log"
 check "audit lines carry client, envelope and next hop reply" \
     grep -q '"client":"127.0.0.1".*"from":"sender@example.com","rcpt":\["user@lg.example.jp"\].*"next_hop_reply":"250 2.0.0 Ok: queued as' "$T/audit.log"
+check "the smtp audit lines keep the audit hash chain intact" "$MUGAI" audit verify "$T/audit.log"
 
-# 10. SIGTERM drain: an idle session hears 421, mugai exits 0.
-script >"$T/s10.out" <<'S' &
+# 10. SMTPUTF8 only when the next hop offers it (learnt from its EHLO).
+script >"$T/s10.out" <<'S'
+< 220
+> EHLO c
+< 250 (?s)^(?!.*SMTPUTF8)
+> MAIL FROM:<ü@example.com> SMTPUTF8
+< 451 4.6.7
+S
+check "next hop without SMTPUTF8: not offered, and refused with 4xx" test $? -eq 0
+stop_pid "$SINK_PID"
+SINK_PORT_WANT=$SINK_PORT start_sink sink1 --smtputf8
+"${SW[@]}" --to user@lg.example.jp >/dev/null 2>&1 # learns the capability
+python3 - "$MUGAI_PORT" >"$T/s10b.out" <<'P'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+f = s.makefile("rb")
+def rd():
+    out = b""
+    while True:
+        l = f.readline(); out += l
+        if l[3:4] != b"-": return out.decode("utf-8", "replace")
+rd(); s.sendall(b"EHLO c\r\n"); print(rd().strip())
+s.sendall("MAIL FROM:<山田@例え.jp> SMTPUTF8\r\n".encode()); print(rd().strip())
+s.sendall("RCPT TO:<太郎@lg.example.jp>\r\n".encode()); print(rd().strip())
+P
+check "next hop with SMTPUTF8: offered, UTF-8 envelope accepted" \
+    bash -c "grep -q '^250 SMTPUTF8' '$T/s10b.out' && [ \$(grep -c '^250 2.1' '$T/s10b.out') = 2 ]"
+
+# 11. SIGTERM drain: an idle session hears 421 at once; a session inside a
+# transaction may finish it before the deadline; then mugai exits 0.
+script >"$T/s11.out" <<'S' &
 < 220
 > EHLO c
 < 250
@@ -240,10 +301,36 @@ script >"$T/s10.out" <<'S' &
 <eof
 S
 idle=$!
+script >"$T/s11b.out" <<'S' &
+< 220
+> EHLO c
+< 250
+> MAIL FROM:<a@example.com>
+< 250
+> RCPT TO:<drain@lg.example.jp>
+< 250
+sleep 1.5
+> DATA
+< 354
+> Subject: finished while draining
+>
+> body
+> .
+< 250 2.0.0
+close
+S
+busy=$!
+# Both sessions must be inside mugai (past RCPT) before the signal.
+est() { [ "$(ss -Htn state established "( sport = :$MUGAI_PORT )" | wc -l)" -ge 2 ]; }
+for i in $(seq 1 50); do est && break; sleep 0.1; done
 sleep 0.5
 kill -TERM "$MUGAI_PID"
 wait "$idle"
 check "SIGTERM: idle session gets 421 4.3.2" test $? -eq 0
+wait "$busy"
+check "SIGTERM: a transaction in flight finishes with 250" test $? -eq 0 || cat "$T/s11b.out"
+check "SIGTERM: new connections are refused while draining" \
+    bash -c "! python3 -c \"import socket; socket.create_connection(('127.0.0.1', $MUGAI_PORT), 1)\" 2>/dev/null"
 wait "$MUGAI_PID"
 check "SIGTERM: mugai exits 0" test $? -eq 0
 

@@ -113,6 +113,12 @@ static void test_cmd_utf8_and_length(void **state)
     assert_true(c.smtputf8);
     assert_int_equal(P("MAIL FROM:<\xe5\xb1\xb1\xe7\x94\xb0@\xe4\xbe\x8b.jp>", &c), MG_SMTP_E_ADDRESS);
     assert_int_equal(P("MAIL FROM:<\xff\xfe@b.jp> SMTPUTF8", &c), MG_SMTP_E_ADDRESS);
+    /* RCPT: UTF-8 parsed and flagged; the session checks the transaction. */
+    assert_int_equal(P("RCPT TO:<\xe5\xa4\xaa@lg.example.jp>", &c), MG_SMTP_OK);
+    assert_true(c.utf8_addr);
+    assert_int_equal(P("RCPT TO:<\xe5\xa4@lg.example.jp>", &c), MG_SMTP_E_ADDRESS); /* truncated */
+    assert_int_equal(P("RCPT TO:<ascii@lg.example.jp>", &c), MG_SMTP_OK);
+    assert_false(c.utf8_addr);
     assert_int_equal(P("MAIL FROM:<\xc0\xaf@b.jp> SMTPUTF8", &c), MG_SMTP_E_ADDRESS); /* overlong */
     char big[MG_SMTP_CMD_MAX + 10];
     memset(big, 'A', sizeof(big));
