@@ -66,7 +66,7 @@ struct mg_icap_config *mg_icap_config_load(GKeyFile *kf, GError **err)
         !mg_config_get_duration(kf, G, "idle-timeout", &c->idle_timeout, err) ||
         !mg_config_get_duration(kf, G, "read-timeout", &c->read_timeout, err) ||
         !mg_config_get_duration(kf, G, "request-timeout", &c->request_timeout, err) ||
-        !mg_config_get_uint(kf, G, "job-slots", 1024, &c->job_slots, err) ||
+        !mg_config_get_uint(kf, G, "engine-workers", 1024, &c->engine_workers, err) ||
         !mg_config_get_duration(kf, G, "job-wait", &c->job_wait, err) ||
         !mg_config_get_duration(kf, G, "drain-timeout", &c->drain_timeout, err) ||
         !(c->transfer_complete = mg_config_get_string(kf, G, "transfer-complete", err)) ||

@@ -24,7 +24,7 @@ struct mg_icap_config {
     double idle_timeout;
     double read_timeout;
     double request_timeout;
-    uint64_t job_slots;
+    uint64_t engine_workers;
     double job_wait;
     double drain_timeout;
     char *transfer_complete;

@@ -225,6 +225,37 @@ static void store_original(struct mg_icap_tx *tx, const struct mg_job *job, cons
     mg_buf_free(&meta);
 }
 
+/* One chained audit line per job, with the ICAP facts in "icap". */
+static void audit(struct mg_icap_tx *tx, const struct mg_job *job)
+{
+    struct mg_buf b;
+    mg_buf_init(&b);
+    struct mg_json j;
+    mg_json_init(&j, &b);
+    mg_json_obj_begin(&j, NULL);
+    mg_json_obj_begin(&j, "icap");
+    mg_json_str(&j, "conn", tx->conn_id);
+    mg_json_str(&j, "method", tx->req.method == MG_ICAP_M_RESPMOD ? "RESPMOD" : "REQMOD");
+    mg_json_str(&j, "client", tx->peer->ip);
+    char xci[64];
+    if (mg_icap_head_copy(&tx->req.head, "X-Client-IP", xci, sizeof(xci)))
+        mg_json_str(&j, "http_client", xci);
+    mg_json_str(&j, "url", tx->url);
+    mg_json_int(&j, "http_status", tx->http_status);
+    mg_json_uint(&j, "body_in", tx->body_in);
+    mg_json_obj_end(&j);
+    mg_json_obj_end(&j);
+    const struct mg_policy *pol = mg_job_policy(job);
+    /* Members without the outer braces. */
+    if (!mg_json_failed(&j) && b.len > 2) {
+        b.len--;
+        (void)mg_audit_job_extra(pol, job, mg_buf_cstr(&b) + 1); /* failures are logged there */
+    } else {
+        (void)mg_audit_job(pol, job);
+    }
+    mg_buf_free(&b);
+}
+
 static void send_block(struct mg_icap_tx *tx, const struct mg_job *job)
 {
     struct mg_buf page, head;
@@ -248,8 +279,7 @@ static void answer_job(struct mg_icap_tx *tx, struct mg_job *job, bool in_previe
                        size_t orig_len, const uint8_t *raw, size_t raw_len)
 {
     g_strlcpy(tx->job_id, mg_job_id(job), sizeof(tx->job_id));
-    const struct mg_policy *pol = mg_job_policy(job);
-    mg_audit_job(pol, job);
+    audit(tx, job);
     struct mg_item *root = mg_job_root(job);
     enum mg_verdict v = mg_job_verdict(job);
     if ((v == MG_SANITIZED || v == MG_BLOCKED) && orig)
@@ -350,6 +380,22 @@ static bool early_decision(struct mg_icap_tx *tx, const uint8_t *data, size_t le
     return false;
 }
 
+struct run_ctx {
+    struct mg_engine *engine;
+    const char *name;
+    const uint8_t *data;
+    size_t len;
+    struct mg_job *job;
+};
+
+static void run_job(void *arg)
+{
+    struct run_ctx *rc = arg;
+    rc->job = mg_job_new(rc->engine, NULL);
+    if (rc->job)
+        mg_job_run(rc->job, rc->name, rc->data, rc->len, MG_TC_UNKNOWN);
+}
+
 /* The whole body is in sp: decode, run the engine, answer. */
 static void full_decision(struct mg_icap_tx *tx, struct mg_spool *sp)
 {
@@ -404,22 +450,22 @@ static void full_decision(struct mg_icap_tx *tx, struct mg_spool *sp)
         mg_spool_free(dec);
         return;
     }
-    if (!mg_jobslots_acquire(tx->srv->slots, c->job_wait)) {
+    /* The job runs on a long-lived engine worker: bounded CPU work however
+     * many connections are open, and warm per-thread engine state. */
+    struct run_ctx rc = { .engine = tx->gen->er->engine, .name = tx->name, .data = data, .len = len };
+    if (!mg_workpool_run(tx->srv->pool, run_job, &rc, c->job_wait)) {
         tx->outcome = "busy";
         mg_icap_send_status(tx, 503, "Service Overloaded");
         mg_spool_free(dec);
         return;
     }
-    struct mg_job *job = mg_job_new(tx->gen->er->engine, NULL);
+    struct mg_job *job = rc.job;
     if (!job) {
-        mg_jobslots_release(tx->srv->slots);
         tx->outcome = "tempfail";
         mg_icap_send_status(tx, 500, "Server Error");
         mg_spool_free(dec);
         return;
     }
-    mg_job_run(job, tx->name, data, len, MG_TC_UNKNOWN);
-    mg_jobslots_release(tx->srv->slots);
     answer_job(tx, job, tx->complete_in_preview, data, len, raw, raw_len);
     mg_job_free(job);
     mg_spool_free(dec);

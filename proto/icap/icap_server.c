@@ -171,10 +171,10 @@ struct mg_icap_server *mg_icap_server_new(struct mg_engine_ref *er, GError **err
     s->gen = g;
     struct mg_listener_opts o = listener_opts(g->cfg);
     s->listener = mg_listener_new(g->cfg->listen, &o, err);
-    s->slots = mg_jobslots_new((unsigned)g->cfg->job_slots);
-    if (!s->listener || !s->slots) {
-        if (s->listener && !s->slots)
-            g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create job slots");
+    s->pool = s->listener ? mg_workpool_new((unsigned)g->cfg->engine_workers) : NULL;
+    if (!s->listener || !s->pool) {
+        if (s->listener && !s->pool)
+            g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start the engine workers");
         mg_icap_server_free(s);
         return NULL;
     }
@@ -200,9 +200,9 @@ bool mg_icap_server_start(struct mg_icap_server *s, GError **err)
     if (!mg_listener_start(s->listener, mg_icap_session_main, busy_reply, s, err))
         return false;
     mg_log(MG_LOG_NOTICE, NULL, NULL,
-           "icap listening on %s (port %u), services %s %s, job slots %u, ISTag %s, tls %s",
+           "icap listening on %s (port %u), services %s %s, engine workers %u, ISTag %s, tls %s",
            s->gen->cfg->listen, mg_listener_port(s->listener), s->gen->cfg->respmod_path,
-           s->gen->cfg->reqmod_path, mg_jobslots_size(s->slots), s->gen->istag,
+           s->gen->cfg->reqmod_path, mg_workpool_size(s->pool), s->gen->istag,
            s->gen->tls ? "on" : "off");
     return true;
 }
@@ -255,7 +255,7 @@ void mg_icap_server_free(struct mg_icap_server *s)
         }
         mg_listener_free(s->listener);
     }
-    mg_jobslots_free(s->slots);
+    mg_workpool_free(s->pool);
     mg_icap_gen_put(s->gen);
     pthread_mutex_destroy(&s->lock);
     free(s);

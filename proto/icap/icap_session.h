@@ -14,7 +14,7 @@
 #include "proto/icap/icap_io.h"
 #include "proto/icap/icap_parse.h"
 #include "proto/icap/icap_server.h"
-#include "server/jobslots.h"
+#include "server/workpool.h"
 #include "server/listener.h"
 
 /* Everything a reload replaces, shared by reference: a connection takes one
@@ -29,7 +29,7 @@ struct mg_icap_gen {
 
 struct mg_icap_server {
     struct mg_listener *listener;
-    struct mg_jobslots *slots;
+    struct mg_workpool *pool;    /* engine jobs run here */
     pthread_mutex_t lock;
     struct mg_icap_gen *gen;
     atomic_ulong conn_seq;
