@@ -273,15 +273,48 @@ static void send_block(struct mg_icap_tx *tx, const struct mg_job *job)
     mg_buf_free(&head);
 }
 
+/* A multipart form upload went through the engine as a MIME entity (the
+ * mail sanitizer walks its parts). The form cannot be rebuilt as the
+ * browser sent it, so it passes unchanged only when nothing in it needed a
+ * change: no action anywhere and every part clean. Otherwise the upload is
+ * refused with the block page (fail closed). */
+static bool form_clean(const struct mg_item *it, unsigned depth)
+{
+    if (depth > 64 || it->n_actions > 0)
+        return false;
+    if (depth == 0) {
+        if (!(it->verdict == MG_CLEAN || (it->verdict == MG_SANITIZED && it->reason == MG_R_SANITIZED)))
+            return false;
+    } else if (it->verdict != MG_CLEAN) {
+        return false;
+    }
+    for (size_t i = 0; i < it->n_children; i++)
+        if (!form_clean(it->children[i], depth + 1))
+            return false;
+    return true;
+}
+
 /* After a job: audit, quarantine, answer by verdict. orig is the decoded
  * body the engine saw (NULL for a refusal before the engine). */
 static void answer_job(struct mg_icap_tx *tx, struct mg_job *job, bool in_preview, const uint8_t *orig,
-                       size_t orig_len, const uint8_t *raw, size_t raw_len)
+                       size_t orig_len, const uint8_t *raw, size_t raw_len, bool form)
 {
     g_strlcpy(tx->job_id, mg_job_id(job), sizeof(tx->job_id));
     audit(tx, job);
     struct mg_item *root = mg_job_root(job);
     enum mg_verdict v = mg_job_verdict(job);
+    if (form && (v == MG_CLEAN || v == MG_SANITIZED)) {
+        if (form_clean(root, 0)) {
+            tx->outcome = "clean-form";
+            pass_unchanged(tx, in_preview, raw, raw_len, true);
+        } else {
+            if (orig)
+                store_original(tx, job, orig, orig_len);
+            tx->outcome = "form-blocked";
+            send_block(tx, job);
+        }
+        return;
+    }
     if ((v == MG_SANITIZED || v == MG_BLOCKED) && orig)
         store_original(tx, job, orig, orig_len);
     switch (v) {
@@ -333,7 +366,7 @@ static void reject(struct mg_icap_tx *tx, enum mg_reason r, const char *detail, 
         return;
     }
     mg_job_reject(job, tx->name, r, detail);
-    answer_job(tx, job, in_preview, NULL, 0, NULL, 0);
+    answer_job(tx, job, in_preview, NULL, 0, NULL, 0, false);
     mg_job_free(job);
 }
 
@@ -385,6 +418,7 @@ struct run_ctx {
     const char *name;
     const uint8_t *data;
     size_t len;
+    enum mg_type_class forced;
     struct mg_job *job;
 };
 
@@ -393,7 +427,7 @@ static void run_job(void *arg)
     struct run_ctx *rc = arg;
     rc->job = mg_job_new(rc->engine, NULL);
     if (rc->job)
-        mg_job_run(rc->job, rc->name, rc->data, rc->len, MG_TC_UNKNOWN);
+        mg_job_run(rc->job, rc->name, rc->data, rc->len, rc->forced);
 }
 
 /* The whole body is in sp: decode, run the engine, answer. */
@@ -452,22 +486,42 @@ static void full_decision(struct mg_icap_tx *tx, struct mg_spool *sp)
     }
     /* The job runs on a long-lived engine worker: bounded CPU work however
      * many connections are open, and warm per-thread engine state. */
-    struct run_ctx rc = { .engine = tx->gen->er->engine, .name = tx->name, .data = data, .len = len };
+    /* An upload as multipart/form-data: its parts are files and fields, so
+     * the engine reads it as a MIME entity with the form's Content-Type. */
+    char ctype[512];
+    const char *ct = header_value(http_head(tx), "Content-Type", ctype, sizeof(ctype));
+    bool form = tx->req.method == MG_ICAP_M_REQMOD && ct && g_ascii_strncasecmp(ct, "multipart/", 10) == 0;
+    struct mg_spool *mime = NULL;
+    if (form) {
+        mime = mg_spool_new((size_t)pol->spool_threshold, 0, pol->tmpdir);
+        bool ok = mime && mg_spool_write(mime, "MIME-Version: 1.0\r\nContent-Type: ", 33) &&
+                  mg_spool_write(mime, ct, strlen(ct)) && mg_spool_write(mime, "\r\n\r\n", 4) &&
+                  mg_spool_write(mime, data, len);
+        size_t ml = 0;
+        const uint8_t *md = ok ? mg_spool_view(mime, &ml) : NULL;
+        if (!md || mg_spool_failed(mime)) {
+            tx->outcome = "tempfail";
+            mg_icap_send_status(tx, 500, "Server Error");
+            mg_spool_free(mime);
+            mg_spool_free(dec);
+            return;
+        }
+        data = md;
+        len = ml;
+    }
+    struct run_ctx rc = { .engine = tx->gen->er->engine, .name = tx->name, .data = data, .len = len,
+                          .forced = form ? MG_TC_MAIL : MG_TC_UNKNOWN };
     if (!mg_workpool_run(tx->srv->pool, run_job, &rc, c->job_wait)) {
         tx->outcome = "busy";
         mg_icap_send_status(tx, 503, "Service Overloaded");
-        mg_spool_free(dec);
-        return;
-    }
-    struct mg_job *job = rc.job;
-    if (!job) {
+    } else if (!rc.job) {
         tx->outcome = "tempfail";
         mg_icap_send_status(tx, 500, "Server Error");
-        mg_spool_free(dec);
-        return;
+    } else {
+        answer_job(tx, rc.job, tx->complete_in_preview, data, len, raw, raw_len, form);
+        mg_job_free(rc.job);
     }
-    answer_job(tx, job, tx->complete_in_preview, data, len, raw, raw_len);
-    mg_job_free(job);
+    mg_spool_free(mime);
     mg_spool_free(dec);
 }
 

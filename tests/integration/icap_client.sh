@@ -116,6 +116,20 @@ check "raw protocol checks" python3 "$HERE/icap_proto.py" "$ICAP_PORT" "$FX"
 check "audit lines written (one per engine job)" bash -c "[ \$(wc -l < '$T/audit.log') -ge 10 ]"
 check "quarantine holds the originals of sanitized and blocked bodies" bash -c "ls '$T/quarantine/records/'*.ini >/dev/null 2>&1 && grep -rq 'origin.test' '$T/quarantine/records/'"
 
+# SIGHUP reload with a changed policy: the ISTag changes (Squid then drops
+# what it cached from the old policy); the old connection's requests still work.
+istag() { sed -n 's/^[[:space:]]*ISTag: //p' "$1" | tr -d '\r'; }
+export -f istag
+echo "options-ttl = 10m" >>"$T/mugai.conf"
+printf '[types]\nimage = block\n' >>"$T/mugai.conf"
+kill -HUP "$MUGAI_PID"
+for i in $(seq 1 30); do grep -q "icap reloaded" "$T/mugai.log" && break; sleep 0.1; done
+"${CI[@]}" -v >"$T/opt2.out" 2>&1
+check "SIGHUP: new ISTag and Options-TTL after a policy change" \
+    bash -c "[ -n \"\$(istag '$T/opt.out')\" ] && [ \"\$(istag '$T/opt.out')\" != \"\$(istag '$T/opt2.out')\" ] && grep -q 'Options-TTL: 600' '$T/opt2.out'"
+run pngblock -f "$FX/photo.png" -resp http://origin.test/photo.png -rhx "Content-Type: image/png"
+check "  and the new policy applies (image = block: PNG now blocked)" has pngblock "HTTP/1.1 403"
+
 # ICAPS (TLS on the whole listener)
 stop_pid "$MUGAI_PID"
 write_conf "$T/tls.conf" listen=127.0.0.1:$ICAP_PORT tls-cert=$T/cert.pem tls-key=$T/key.pem

@@ -85,6 +85,29 @@ check("null-body: 204", st == 204)
                                       url=b"http://origin.test/a.exe", allow204=False), chunks(exe))
 check("exe without preview: 403 page", st == 200 and b" 403 " in hh and "遮断".encode() in body)
 
+# REQMOD multipart/form-data uploads: read as a MIME entity; passed only when nothing needed a change
+
+
+def form_upload(parts):
+    body = b""
+    for headers, data in parts:
+        body += b"--XyZ\r\n" + headers + b"\r\n\r\n" + data + b"\r\n"
+    body += b"--XyZ--\r\n"
+    req = (b"POST http://origin.test/upload HTTP/1.1\r\nHost: origin.test\r\n"
+           b"Content-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: %d\r\n\r\n" % len(body))
+    head = (b"REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: x\r\nAllow: 204\r\n"
+            b"Encapsulated: req-hdr=0, req-body=%d\r\n\r\n" % len(req))
+    return one(head + req, chunks(body))[0]
+
+
+st, _, _, _ = form_upload([(b'Content-Disposition: form-data; name="f"; filename="memo.txt"\r\nContent-Type: text/plain', clean),
+                           (b'Content-Disposition: form-data; name="q"', b"value")])
+check("form upload of a clean text file and a field: 204", st == 204)
+st, _, hh, body = form_upload([(b'Content-Disposition: form-data; name="f"; filename="setup.exe"\r\nContent-Type: application/octet-stream', exe)])
+check("form upload of an exe: HTTP 403 response", st == 200 and b" 403 " in hh and "アップロードを遮断しました".encode() in body)
+st, _, hh, body = form_upload([(b'Content-Disposition: form-data; name="f"; filename="page.html"\r\nContent-Type: text/html', html)])
+check("form upload of HTML with script: refused (a form cannot be rebuilt)", st == 200 and b" 403 " in hh)
+
 # ISTag is stable between OPTIONS calls
 (st1, h1, _, _), _, _ = one(b"OPTIONS icap://127.0.0.1/respmod ICAP/1.0\r\nHost: x\r\n\r\n")
 (st2, h2, _, _), _, _ = one(b"OPTIONS icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: x\r\n\r\n")
