@@ -20,7 +20,12 @@ need() { command -v "$1" >/dev/null 2>&1 || { echo "SKIP: $1 not installed"; exi
 ok() { echo "ok   - $*"; }
 not_ok() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
-finish() { [ "$FAILS" -eq 0 ] || { echo "$FAILS check(s) failed"; tail -30 "$T/mugai.log"; exit 1; }; exit 0; }
+finish() {
+    # An ASan/UBSan build of mugai reports into its log: that is a failure too.
+    check "no sanitizer report in mugai's log" bash -c "! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' '$T/mugai.log'"
+    [ "$FAILS" -eq 0 ] || { echo "$FAILS check(s) failed"; tail -30 "$T/mugai.log"; exit 1; }
+    exit 0
+}
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
