@@ -187,7 +187,11 @@ static void busy_reply(int fd, const struct mg_peer *peer, bool per_ip, void *ud
     (void)peer;
     (void)per_ip;
     struct mg_icap_server *s = ud;
-    if (s->gen->tls)
+    /* A reference: a reload may swap the generation meanwhile. */
+    struct mg_icap_gen *g = mg_icap_server_gen(s);
+    bool tls = g->tls != NULL;
+    mg_icap_gen_put(g);
+    if (tls)
         return; /* no TLS handshake on the accept thread: just close */
     static const char m[] = "ICAP/1.0 503 Service Overloaded\r\nConnection: close\r\n"
                             "Encapsulated: null-body=0\r\n\r\n";

@@ -226,7 +226,9 @@ int mg_cmd_serve(int argc, char **argv)
             continue;
         }
         double t = smtp ? mg_smtp_server_drain_timeout(smtp) : 0;
-        mg_log(MG_LOG_NOTICE, NULL, NULL, "%s: draining (up to %.0f s)", sig == SIGTERM ? "SIGTERM" : "SIGINT", t);
+        double ti = icap ? mg_icap_server_drain_timeout(icap) : 0;
+        mg_log(MG_LOG_NOTICE, NULL, NULL, "%s: draining (up to %.0f s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+               t + ti);
         unsigned left = smtp ? mg_smtp_server_drain(smtp, mg_server_now() + t) : 0;
         /* ICAP drains after SMTP (its own drain-timeout): a proxy retries elsewhere. */
         left += icap_stop(icap, mg_server_now());
