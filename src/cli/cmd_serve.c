@@ -131,8 +131,10 @@ int mg_cmd_serve(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    if (mg_cli_wants_help(argc, argv, help))
+    if (mg_cli_wants_help(argc, argv, help)) {
+        fputs(_(help_icap), stdout);
         return MG_EXIT_OK;
+    }
     const char *path = NULL;
     bool check = false;
     int ch;
