@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A small HTTP origin for the Squid test: icap_origin.py DIR PORT_FILE.
 Serves DIR on 127.0.0.1 (ephemeral port written to PORT_FILE). NAME.gz is
-served as NAME with Content-Encoding: gzip; a Range request gets a 206."""
+served as NAME with Content-Encoding: gzip; a Range request gets a 206;
+a POST is answered with the number of bytes received."""
 import http.server
 import mimetypes
 import os
@@ -47,6 +48,18 @@ class H(http.server.BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
+
+
+    def do_POST(self):
+        # Uploads that got through: answer with what arrived.
+        n = int(self.headers.get("Content-Length", "0"))
+        data = self.rfile.read(n) if n > 0 else b""
+        out = b"received %d bytes\n" % len(data)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
 
 
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)

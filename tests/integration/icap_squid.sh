@@ -47,6 +47,8 @@ icap_preview_size 4096
 icap_send_client_ip on
 icap_service mugai_resp respmod_precache icap://127.0.0.1:$ICAP_PORT/respmod bypass=off
 adaptation_access mugai_resp allow all
+icap_service mugai_req reqmod_precache icap://127.0.0.1:$ICAP_PORT/reqmod bypass=off
+adaptation_access mugai_req allow all
 CONF
 check "squid accepts the configuration" squid -k parse -f "$T/squid/squid.conf"
 squid -N -f "$T/squid/squid.conf" >"$T/squid/stdout" 2>&1 &
@@ -81,6 +83,11 @@ if [ -f "$T/www/doc.pdf" ] && "$MUGAI" version 2>/dev/null | grep -q ' pdf/'; th
     get pdf doc.pdf
     check "PDF with JavaScript through Squid: rebuilt without /JavaScript" bash -c "[ \$(status pdf) = 200 ] && head -c 5 '$T/pdf.b' | grep -q '%PDF-' && ! grep -aq '/JavaScript' '$T/pdf.b'"
 fi
+# Uploads (REQMOD): a clean form upload reaches the origin; an exe does not.
+curl -s -x "http://127.0.0.1:$SQUID_PORT" -D "$T/up1.h" -o "$T/up1.b" -F "file=@$FX/clean.txt;type=text/plain" -F note=hello "http://127.0.0.1:$ORIGIN/upload"
+check "clean form upload through Squid reaches the origin" bash -c "[ \$(status up1) = 200 ] && grep -q 'received' '$T/up1.b'"
+curl -s -x "http://127.0.0.1:$SQUID_PORT" -D "$T/up2.h" -o "$T/up2.b" -F "file=@$FX/setup.exe;type=application/octet-stream" "http://127.0.0.1:$ORIGIN/upload"
+check "exe form upload through Squid: 403 page, origin never sees it" bash -c "[ \$(status up2) = 403 ] && grep -q 'アップロードを遮断しました' '$T/up2.b' && ! grep -q 'received' '$T/up2.b'"
 get clean2 clean.txt
 check "Squid keeps using the ICAP service (persistent connection)" bash -c "[ \$(status clean2) = 200 ]"
 check "Squid saw no ICAP errors" bash -c "! grep -qi 'icap.*\(error\|fail\|suspend\)' '$T/squid/cache.log'"
