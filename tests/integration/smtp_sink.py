@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A tiny next-hop SMTP server for the tests: stores each accepted message
 as OUTDIR/<n>.eml (envelope in X-Sink-* lines first), answers 550 to
-recipients starting with "reject5", 450 to "reject4", and with --tempfail-data
-answers 451 to every DATA. Writes the port it listens on to --port-file."""
+recipients starting with "reject5", 450 to "reject4", 554 to DATA when a
+recipient starts with "datareject", 503 to a nested MAIL, and with
+--tempfail-data answers 451 to every DATA. Writes the port it listens on to --port-file."""
 import argparse, os, socket, socketserver, threading
 
 class Handler(socketserver.StreamRequestHandler):
@@ -31,6 +32,9 @@ class Handler(socketserver.StreamRequestHandler):
             elif verb == "HELO":
                 self.reply("250 sink")
             elif verb == "MAIL":
+                if mail is not None:
+                    self.reply("503 5.5.1 Error: nested MAIL command")
+                    continue
                 mail, rcpts = cmd[10:], []
                 self.reply("250 2.1.0 Ok")
             elif verb == "RCPT":
@@ -43,6 +47,9 @@ class Handler(socketserver.StreamRequestHandler):
                     rcpts.append(addr)
                     self.reply("250 2.1.5 Ok")
             elif verb == "DATA":
+                if any(r.startswith("<datareject") for r in rcpts):
+                    self.reply("554 5.6.0 Refused at DATA")
+                    continue
                 if a.tempfail_data:
                     self.reply("451 4.3.0 Try later")
                     continue
@@ -63,6 +70,7 @@ class Handler(socketserver.StreamRequestHandler):
                     f.write(("X-Sink-From: %s\r\nX-Sink-To: %s\r\n" % (mail, " ".join(rcpts))).encode())
                     f.write(b"".join(body))
                 os.rename(path + ".tmp", path)
+                mail, rcpts = None, []
                 self.reply("250 2.0.0 Ok: queued as S%d" % n)
             elif verb == "RSET":
                 mail, rcpts = None, []

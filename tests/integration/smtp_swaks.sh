@@ -227,6 +227,37 @@ SINK_PORT_WANT=$SINK_PORT start_sink sink1
 wait "$kept"
 check "a next-hop connection closed between transactions is reopened" test $? -eq 0 || cat "$T/s7b.out"
 
+# 7c. The next hop refuses DATA with 5xx: relayed as 5xx, and the next
+# transaction on the same session and next-hop connection still works.
+script >"$T/s7c.out" <<'S'
+< 220
+> EHLO c
+< 250
+> MAIL FROM:<a@example.com>
+< 250
+> RCPT TO:<datareject@lg.example.jp>
+< 250
+> DATA
+< 354
+> Subject: refused
+>
+> .
+< 554 5.6.0
+> MAIL FROM:<a@example.com>
+< 250
+> RCPT TO:<after@lg.example.jp>
+< 250
+> DATA
+< 354
+> Subject: after a refusal
+>
+> .
+< 250 2.0.0
+> QUIT
+< 221
+S
+check "next hop 554 at DATA relayed; the next transaction still works" test $? -eq 0 || cat "$T/s7c.out"
+
 # 8. Reload (SIGHUP): only 10.0.0.0/8 allowed now -> 554; connections stay up.
 script >"$T/s8.out" <<'S' &
 < 220
