@@ -323,7 +323,8 @@ check "next hop with SMTPUTF8: offered, UTF-8 envelope accepted" \
     bash -c "grep -q '^250 SMTPUTF8' '$T/s10b.out' && [ \$(grep -c '^250 2.1' '$T/s10b.out') = 2 ]"
 
 # 11. SIGTERM drain: an idle session hears 421 at once; a session inside a
-# transaction may finish it before the deadline; then mugai exits 0.
+# transaction may finish it before the deadline (3 s here); one still open
+# at the deadline hears 421; then mugai exits 0.
 script >"$T/s11.out" <<'S' &
 < 220
 > EHLO c
@@ -351,8 +352,20 @@ sleep 1.5
 close
 S
 busy=$!
-# Both sessions must be inside mugai (past RCPT) before the signal.
-est() { [ "$(ss -Htn state established "( sport = :$MUGAI_PORT )" | wc -l)" -ge 2 ]; }
+script >"$T/s11c.out" <<'S' &
+< 220
+> EHLO c
+< 250
+> MAIL FROM:<a@example.com>
+< 250
+> RCPT TO:<stuck@lg.example.jp>
+< 250
+< 421 4.3.2
+<eof
+S
+stuck=$!
+# All three sessions must be inside mugai before the signal.
+est() { [ "$(ss -Htn state established "( sport = :$MUGAI_PORT )" | wc -l)" -ge 3 ]; }
 for i in $(seq 1 50); do est && break; sleep 0.1; done
 sleep 0.5
 kill -TERM "$MUGAI_PID"
@@ -360,6 +373,8 @@ wait "$idle"
 check "SIGTERM: idle session gets 421 4.3.2" test $? -eq 0
 wait "$busy"
 check "SIGTERM: a transaction in flight finishes with 250" test $? -eq 0 || cat "$T/s11b.out"
+wait "$stuck"
+check "SIGTERM: a transaction still open at drain-timeout gets 421 4.3.2" test $? -eq 0 || cat "$T/s11c.out"
 check "SIGTERM: new connections are refused while draining" \
     bash -c "! python3 -c \"import socket; socket.create_connection(('127.0.0.1', $MUGAI_PORT), 1)\" 2>/dev/null"
 wait "$MUGAI_PID"
