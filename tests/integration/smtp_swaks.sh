@@ -322,6 +322,30 @@ P
 check "next hop with SMTPUTF8: offered, UTF-8 envelope accepted" \
     bash -c "grep -q '^250 SMTPUTF8' '$T/s10b.out' && [ \$(grep -c '^250 2.1' '$T/s10b.out') = 2 ]"
 
+# 10b. Faults at the next hop (issue 11): it hangs, or it drops the
+# connection in the middle of DATA. Either way the client gets a 4xx (keeps
+# the message) and nothing is delivered.
+main_sink_port=$SINK_PORT
+start_sink hang --hang
+write_conf "$CONF" "${base[@]}" next-hop=127.0.0.1:$SINK_PORT next-hop-timeout=2s
+kill -HUP "$MUGAI_PID"; sleep 0.5
+t0=$SECONDS
+out=$("${SW[@]}" --to user@lg.example.jp 2>&1)
+check "hung next hop: MAIL gets 451 4.4.1 after next-hop-timeout" grep -q "<\*\* *451 4.4.1" <<<"$out"
+check "hung next hop: the answer comes within the timeout (not the client's)" test $((SECONDS - t0)) -le 10
+stop_pid "$SINK_PID"
+start_sink resetter --reset-in-data
+write_conf "$CONF" "${base[@]}" next-hop=127.0.0.1:$SINK_PORT next-hop-timeout=2s
+kill -HUP "$MUGAI_PID"; sleep 0.5
+out=$("${SW[@]}" --to user@lg.example.jp --header "Subject: reset" 2>&1)
+check "next hop resets mid-DATA: client gets 451" grep -q "<\*\* *451 4.4.2" <<<"$out"
+check "next hop resets mid-DATA: nothing stored there" test "$(count_files "$SINK_DIR/out")" -eq 0
+stop_pid "$SINK_PID"
+write_conf "$CONF" "${base[@]}" next-hop=127.0.0.1:$main_sink_port
+kill -HUP "$MUGAI_PID"; sleep 0.5
+out=$("${SW[@]}" --to user@lg.example.jp 2>&1)
+check "back to the working next hop after a reload" grep -q "<-  250 2.0.0" <<<"$out"
+
 # 11. SIGTERM drain: an idle session hears 421 at once; a session inside a
 # transaction may finish it before the deadline (3 s here); one still open
 # at the deadline hears 421; then mugai exits 0.
