@@ -32,14 +32,15 @@ static void run_job(void *arg)
         rc->root = mg_job_run(rc->job, "message.eml", rc->msg, rc->len, MG_TC_MAIL);
 }
 
-void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
+bool mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
 {
     const struct mg_smtp_config *cfg = ss->gen->cfg;
+    bool sent = false;
     size_t len = 0;
     const uint8_t *msg = mg_spool_view(sp, &len);
     if (!msg || mg_spool_failed(sp)) {
         finish(ss, NULL, len, 0, NULL, 451, "4.3.0", "Cannot read the spooled message, try again later");
-        return;
+        return false;
     }
     /* The job runs on a long-lived engine worker (bounded CPU work, warm
      * per-thread engine state). Waiting longer than a next-hop timeout for a
@@ -47,13 +48,13 @@ void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
     struct run_ctx rc = { .engine = ss->gen->er->engine, .msg = msg, .len = len };
     if (!mg_workpool_run(ss->srv->pool, run_job, &rc, cfg->next_hop_timeout)) {
         finish(ss, NULL, len, 0, NULL, 451, "4.3.2", "System busy, try again later");
-        return;
+        return false;
     }
     struct mg_job *job = rc.job;
     struct mg_item *root = rc.root;
     if (!job) {
         finish(ss, NULL, len, 0, NULL, 451, "4.3.0", "Out of memory, try again later");
-        return;
+        return false;
     }
     enum mg_verdict v = mg_job_verdict(job);
     const uint8_t *out = NULL;
@@ -100,6 +101,9 @@ void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
 
     struct mg_smtp_reply r;
     int code = mg_smtp_client_data(&ss->next, out, out_len, &r);
+    /* Only a 2xx surely ended the next hop's transaction (a refused DATA
+     * command leaves it open); otherwise the caller resets it. */
+    sent = code / 100 == 2;
     if (code / 100 == 2) {
         snprintf(text, sizeof(text), "Ok: %s %s, next hop said: %s", mg_verdict_name(v),
                  mg_job_id(job), r.text);
@@ -116,4 +120,5 @@ void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
 done:
     mg_buf_free(&notice);
     mg_job_free(job);
+    return sent;
 }
