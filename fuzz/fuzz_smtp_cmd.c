@@ -18,7 +18,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             strlen(c.arg) > MG_SMTP_DOMAIN_MAX)
             __builtin_trap();
         if ((c.verb == MG_SMTP_MAIL || c.verb == MG_SMTP_RCPT) && c.addr[0] && !c.postmaster &&
-            !mg_smtp_mailbox_valid(c.addr, strlen(c.addr), c.smtputf8, NULL))
+            !mg_smtp_mailbox_valid(c.addr, strlen(c.addr), c.smtputf8 || c.verb == MG_SMTP_RCPT, NULL))
+            __builtin_trap();
+        /* UTF-8 in a MAIL address only with SMTPUTF8 (RCPT is checked by the session). */
+        if (c.verb == MG_SMTP_MAIL && c.utf8_addr && !c.smtputf8)
             __builtin_trap();
     }
     struct mg_smtp_reply r;

@@ -62,14 +62,15 @@ static bool quarantine(const struct mg_smtp_session *ss, const struct mg_job *jo
     return ok;
 }
 
-void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
+bool mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
 {
     const struct mg_smtp_config *cfg = ss->gen->cfg;
+    bool sent = false;
     size_t len = 0;
     const uint8_t *msg = mg_spool_view(sp, &len);
     if (!msg || mg_spool_failed(sp)) {
         finish(ss, NULL, len, 0, NULL, 451, "4.3.0", "Cannot read the spooled message, try again later");
-        return;
+        return false;
     }
     /* The job runs on a long-lived engine worker (bounded CPU work, warm
      * per-thread engine state). Waiting longer than a next-hop timeout for a
@@ -79,13 +80,13 @@ void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
     if (!mg_workpool_run(ss->srv->pool, run_job, &rc, cfg->next_hop_timeout)) {
         mg_metrics_queue(-1); /* never picked up */
         finish(ss, NULL, len, 0, NULL, 451, "4.3.2", "System busy, try again later");
-        return;
+        return false;
     }
     struct mg_job *job = rc.job;
     struct mg_item *root = rc.root;
     if (!job) {
         finish(ss, NULL, len, 0, NULL, 451, "4.3.0", "Out of memory, try again later");
-        return;
+        return false;
     }
     enum mg_verdict v = mg_job_verdict(job);
     /* Whatever was removed or changed must be recoverable (mugai quarantine
@@ -94,7 +95,7 @@ void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
     if (mg_quarantine_wanted(job) && !quarantine(ss, job, msg, len)) {
         finish(ss, job, len, 0, NULL, 451, "4.3.0", "Cannot quarantine the original, try again later");
         mg_job_free(job);
-        return;
+        return false;
     }
     const uint8_t *out = NULL;
     size_t out_len = 0;
@@ -144,6 +145,9 @@ void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
     mg_metrics_observe(MG_STAGE_RELAY, mg_server_now() - t_relay);
     if (code / 100 != 2)
         mg_metrics_next_hop_error();
+    /* Only a 2xx surely ended the next hop's transaction (a refused DATA
+     * command leaves it open); otherwise the caller resets it. */
+    sent = code / 100 == 2;
     if (code / 100 == 2) {
         snprintf(text, sizeof(text), "Ok: %s %s, next hop said: %s", mg_verdict_name(v),
                  mg_job_id(job), r.text);
@@ -160,4 +164,5 @@ void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
 done:
     mg_buf_free(&notice);
     mg_job_free(job);
+    return sent;
 }

@@ -272,16 +272,19 @@ static bool do_data(struct mg_smtp_session *ss)
     bool ok = read_data(ss, sp, &refused);
     if (ok)
         mg_metrics_observe(MG_STAGE_RECEIVE, mg_server_now() - t_recv);
+    bool next_done = false; /* did the next hop accept it (and so end its transaction)? */
     if (ok && !refused)
-        mg_smtp_relay(ss, sp);
+        next_done = mg_smtp_relay(ss, sp);
     else if (ok)
-        mg_smtp_audit(ss, NULL, mg_spool_size(sp), 0, NULL, 0, NULL, "refused while receiving");
+        mg_smtp_audit(ss, NULL, mg_spool_size(sp), 0, NULL, 0, NULL,
+                      "refused while receiving (size, line length or storage)");
     mg_spool_free(sp);
     if (ok)
         ss->messages++;
     tx_reset(ss);
-    /* The next-hop transaction is over too; after a refusal reset it. */
-    if (ok && refused && ss->next.open) {
+    /* Otherwise the next hop still holds our MAIL and RCPTs: reset it, or
+     * the next transaction on this connection would be a nested MAIL. */
+    if (ok && !next_done && ss->next.open) {
         struct mg_smtp_reply r;
         if (mg_smtp_client_cmd(&ss->next, "RSET", &r) != 250)
             next_close(ss);

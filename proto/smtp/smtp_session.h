@@ -70,8 +70,10 @@ void mg_smtp_reply(struct mg_smtp_session *ss, int code, const char *enh, const 
     __attribute__((format(printf, 4, 5)));
 
 /* After DATA: sanitizes the spooled message, sends it to the next hop and
- * queues the reply for the client (250 only after the next hop's 250). */
-void mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp);
+ * queues the reply for the client (250 only after the next hop's 250).
+ * Returns true when the next hop accepted it (its transaction is over);
+ * false otherwise, and then the caller resets the next hop. */
+bool mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp);
 
 /* Builds the message delivered in place of one that was blocked as a whole. */
 bool mg_smtp_notice_message(const struct mg_job *job, const struct mg_smtp_session *ss,

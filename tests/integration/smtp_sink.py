@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """A tiny next-hop SMTP server for the tests: stores each accepted message
 as OUTDIR/<n>.eml (envelope in X-Sink-* lines first), answers 550 to
-recipients starting with "reject5", 450 to "reject4", and with --tempfail-data
-answers 451 to every DATA. Writes the port it listens on to --port-file."""
+recipients starting with "reject5", 450 to "reject4", 554 to DATA when a
+recipient starts with "datareject", 503 to a nested MAIL, and with
+--tempfail-data answers 451 to every DATA; --hang never answers;
+--reset-in-data drops the connection in the middle of DATA. Writes the port it listens on to --port-file."""
 import argparse, os, socket, socketserver, threading
 
 class Handler(socketserver.StreamRequestHandler):
@@ -12,6 +14,10 @@ class Handler(socketserver.StreamRequestHandler):
 
     def handle(self):
         a = self.server.args
+        if a.hang:
+            # Accept the connection and say nothing (a hung next hop).
+            self.rfile.read(1)
+            return
         self.reply("220 sink ESMTP")
         mail, rcpts = None, []
         while True:
@@ -31,6 +37,9 @@ class Handler(socketserver.StreamRequestHandler):
             elif verb == "HELO":
                 self.reply("250 sink")
             elif verb == "MAIL":
+                if mail is not None:
+                    self.reply("503 5.5.1 Error: nested MAIL command")
+                    continue
                 mail, rcpts = cmd[10:], []
                 self.reply("250 2.1.0 Ok")
             elif verb == "RCPT":
@@ -43,10 +52,18 @@ class Handler(socketserver.StreamRequestHandler):
                     rcpts.append(addr)
                     self.reply("250 2.1.5 Ok")
             elif verb == "DATA":
+                if any(r.startswith("<datareject") for r in rcpts):
+                    self.reply("554 5.6.0 Refused at DATA")
+                    continue
                 if a.tempfail_data:
                     self.reply("451 4.3.0 Try later")
                     continue
                 self.reply("354 go")
+                if a.reset_in_data:
+                    # Read a little of the message, then drop the connection.
+                    self.rfile.readline(65536)
+                    self.request.shutdown(socket.SHUT_RDWR)
+                    return
                 body = []
                 while True:
                     l = self.rfile.readline(65536)
@@ -63,6 +80,7 @@ class Handler(socketserver.StreamRequestHandler):
                     f.write(("X-Sink-From: %s\r\nX-Sink-To: %s\r\n" % (mail, " ".join(rcpts))).encode())
                     f.write(b"".join(body))
                 os.rename(path + ".tmp", path)
+                mail, rcpts = None, []
                 self.reply("250 2.0.0 Ok: queued as S%d" % n)
             elif verb == "RSET":
                 mail, rcpts = None, []
@@ -86,6 +104,8 @@ def main():
     p.add_argument("--outdir", required=True)
     p.add_argument("--smtputf8", action="store_true")
     p.add_argument("--tempfail-data", action="store_true")
+    p.add_argument("--hang", action="store_true", help="accept, never answer")
+    p.add_argument("--reset-in-data", action="store_true", help="close the connection during DATA")
     args = p.parse_args()
     os.makedirs(args.outdir, exist_ok=True)
     srv = Server(("127.0.0.1", args.port), Handler)

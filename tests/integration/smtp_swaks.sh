@@ -227,6 +227,37 @@ SINK_PORT_WANT=$SINK_PORT start_sink sink1
 wait "$kept"
 check "a next-hop connection closed between transactions is reopened" test $? -eq 0 || cat "$T/s7b.out"
 
+# 7c. The next hop refuses DATA with 5xx: relayed as 5xx, and the next
+# transaction on the same session and next-hop connection still works.
+script >"$T/s7c.out" <<'S'
+< 220
+> EHLO c
+< 250
+> MAIL FROM:<a@example.com>
+< 250
+> RCPT TO:<datareject@lg.example.jp>
+< 250
+> DATA
+< 354
+> Subject: refused
+>
+> .
+< 554 5.6.0
+> MAIL FROM:<a@example.com>
+< 250
+> RCPT TO:<after@lg.example.jp>
+< 250
+> DATA
+< 354
+> Subject: after a refusal
+>
+> .
+< 250 2.0.0
+> QUIT
+< 221
+S
+check "next hop 554 at DATA relayed; the next transaction still works" test $? -eq 0 || cat "$T/s7c.out"
+
 # 8. Reload (SIGHUP): only 10.0.0.0/8 allowed now -> 554; connections stay up.
 script >"$T/s8.out" <<'S' &
 < 220
@@ -291,8 +322,33 @@ P
 check "next hop with SMTPUTF8: offered, UTF-8 envelope accepted" \
     bash -c "grep -q '^250 SMTPUTF8' '$T/s10b.out' && [ \$(grep -c '^250 2.1' '$T/s10b.out') = 2 ]"
 
+# 10b. Faults at the next hop (issue 11): it hangs, or it drops the
+# connection in the middle of DATA. Either way the client gets a 4xx (keeps
+# the message) and nothing is delivered.
+main_sink_port=$SINK_PORT
+start_sink hang --hang
+write_conf "$CONF" "${base[@]}" next-hop=127.0.0.1:$SINK_PORT next-hop-timeout=2s
+kill -HUP "$MUGAI_PID"; sleep 0.5
+t0=$SECONDS
+out=$("${SW[@]}" --to user@lg.example.jp 2>&1)
+check "hung next hop: MAIL gets 451 4.4.1 after next-hop-timeout" grep -q "<\*\* *451 4.4.1" <<<"$out"
+check "hung next hop: the answer comes within the timeout (not the client's)" test $((SECONDS - t0)) -le 10
+stop_pid "$SINK_PID"
+start_sink resetter --reset-in-data
+write_conf "$CONF" "${base[@]}" next-hop=127.0.0.1:$SINK_PORT next-hop-timeout=2s
+kill -HUP "$MUGAI_PID"; sleep 0.5
+out=$("${SW[@]}" --to user@lg.example.jp --header "Subject: reset" 2>&1)
+check "next hop resets mid-DATA: client gets 451" grep -q "<\*\* *451 4.4.2" <<<"$out"
+check "next hop resets mid-DATA: nothing stored there" test "$(count_files "$SINK_DIR/out")" -eq 0
+stop_pid "$SINK_PID"
+write_conf "$CONF" "${base[@]}" next-hop=127.0.0.1:$main_sink_port
+kill -HUP "$MUGAI_PID"; sleep 0.5
+out=$("${SW[@]}" --to user@lg.example.jp 2>&1)
+check "back to the working next hop after a reload" grep -q "<-  250 2.0.0" <<<"$out"
+
 # 11. SIGTERM drain: an idle session hears 421 at once; a session inside a
-# transaction may finish it before the deadline; then mugai exits 0.
+# transaction may finish it before the deadline (3 s here); one still open
+# at the deadline hears 421; then mugai exits 0.
 script >"$T/s11.out" <<'S' &
 < 220
 > EHLO c
@@ -320,8 +376,20 @@ sleep 1.5
 close
 S
 busy=$!
-# Both sessions must be inside mugai (past RCPT) before the signal.
-est() { [ "$(ss -Htn state established "( sport = :$MUGAI_PORT )" | wc -l)" -ge 2 ]; }
+script >"$T/s11c.out" <<'S' &
+< 220
+> EHLO c
+< 250
+> MAIL FROM:<a@example.com>
+< 250
+> RCPT TO:<stuck@lg.example.jp>
+< 250
+< 421 4.3.2
+<eof
+S
+stuck=$!
+# All three sessions must be inside mugai before the signal.
+est() { [ "$(ss -Htn state established "( sport = :$MUGAI_PORT )" | wc -l)" -ge 3 ]; }
 for i in $(seq 1 50); do est && break; sleep 0.1; done
 sleep 0.5
 kill -TERM "$MUGAI_PID"
@@ -329,6 +397,8 @@ wait "$idle"
 check "SIGTERM: idle session gets 421 4.3.2" test $? -eq 0
 wait "$busy"
 check "SIGTERM: a transaction in flight finishes with 250" test $? -eq 0 || cat "$T/s11b.out"
+wait "$stuck"
+check "SIGTERM: a transaction still open at drain-timeout gets 421 4.3.2" test $? -eq 0 || cat "$T/s11c.out"
 check "SIGTERM: new connections are refused while draining" \
     bash -c "! python3 -c \"import socket; socket.create_connection(('127.0.0.1', $MUGAI_PORT), 1)\" 2>/dev/null"
 wait "$MUGAI_PID"
