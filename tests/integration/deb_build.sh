@@ -28,7 +28,7 @@ for f in /usr/bin/mugai /etc/mugai/mugai.conf /etc/logrotate.d/mugai \
          /usr/lib/tmpfiles.d/mugai.conf \
          /usr/share/man/man1/mugai.1.gz /usr/share/man/man5/mugai.conf.5.gz \
          /usr/share/locale/ja/LC_MESSAGES/mugai.mo /usr/share/doc/mugai/copyright \
-         /usr/share/doc/mugai/postfix/README; do
+         /usr/share/doc/mugai/postfix/README /usr/share/doc/mugai/squid/mugai-icap.conf; do
     check "package has $f" grep -qx "$f" "$T/contents"
 done
 check "package has ops.md (maybe compressed)" grep -qE '^/usr/share/doc/mugai/ops\.md(\.gz)?$' "$T/contents"

@@ -29,6 +29,8 @@ for f in "$prefix/bin/mugai" \
          "$prefix/share/locale/ja/LC_MESSAGES/mugai.mo" \
          "$prefix/share/doc/mugai/ops.md" \
          "$prefix/share/doc/mugai/postfix/README" \
+         "$prefix/share/doc/mugai/squid/mugai-icap.conf" \
+         "$prefix/share/doc/mugai/icap.md" \
          "$prefix/share/mugai/clamav"; do
     check "installed: $f" test -e "$R$f"
 done
