@@ -91,6 +91,9 @@ static enum mg_cfb_status read_chain(struct rd *r, uint32_t start, uint64_t size
             free(buf);
             if (sid == ENDOFCHAIN)
                 return bad(r, "%s: chain ends after %zu of %zu bytes", what, got, want);
+            if (sid < r->fat_n)
+                return bad(r, "%s: sector %u lies past the end of the file (truncated)", what,
+                           (unsigned)sid);
             return bad(r, "%s: sector number 0x%08x out of range", what, (unsigned)sid);
         }
         if (bit_test_set(r->used, sid)) {

@@ -50,6 +50,20 @@ static bool is_hex8(const struct mg_cfb_entry *e, size_t from)
     return true;
 }
 
+/* An \x01Ole stream (MS-OLEDS 2.3.3) that names a link source: the linked
+ * flag, or any moniker. The 20-byte form with all fields zero, which
+ * LibreOffice and Word write at a document's root, carries nothing. */
+static bool ole_stream_links(const struct mg_cfb_entry *e)
+{
+    if (e->size < 20)
+        return e->size > 0;
+    for (size_t i = 4; i < e->size; i++) {
+        if (e->data[i] != 0)
+            return true;
+    }
+    return false;
+}
+
 /* Which action removes this entry, or MG_A__COUNT to keep it. */
 static enum mg_action removal(const struct mg_cfb_entry *e)
 {
@@ -71,7 +85,7 @@ static enum mg_action removal(const struct mg_cfb_entry *e)
     if (mg_cfb_name_is(e, "\x01Ole10Native") || mg_cfb_name_is(e, "Package") ||
         mg_cfb_name_is(e, "\x01Ole10ItemName"))
         return MG_A_OLE_REMOVED;
-    if (mg_cfb_name_is(e, "\x01Ole"))   /* OLE link information (monikers) */
+    if (mg_cfb_name_is(e, "\x01Ole") && ole_stream_links(e))
         return MG_A_EXTERNAL_REMOVED;
     if (mg_cfb_name_is(e, "_signatures") || mg_cfb_name_is(e, "_xmlsignatures"))
         return MG_A_SIGNATURE_REMOVED;

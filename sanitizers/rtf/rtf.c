@@ -20,13 +20,17 @@ static void report(struct mg_item *in, const struct mg_rtf_stats *st)
                         st->datastores);
     if (st->templates > 0)
         mg_item_actionf(in, MG_A_TEMPLATE_REMOVED, "%zu \\template group(s)", st->templates);
-    size_t fields = st->fields_dde + st->fields_external + st->fields_other;
-    if (fields > 0) {
-        enum mg_action a = st->fields_dde > 0 ? MG_A_DDE_REMOVED
-                         : st->fields_external > 0 ? MG_A_EXTERNAL_REMOVED : MG_A_ACTION_REMOVED;
-        mg_item_actionf(in, a, "%zu field instruction(s) (first %s); their results were kept",
-                        fields, st->first_field);
-    }
+    if (st->fields_dde > 0)
+        mg_item_actionf(in, MG_A_DDE_REMOVED, "%zu DDE field instruction(s); their results were kept",
+                        st->fields_dde);
+    if (st->fields_external > 0)
+        mg_item_actionf(in, MG_A_EXTERNAL_REMOVED,
+                        "%zu INCLUDE/IMPORT/LINK field instruction(s); their results were kept",
+                        st->fields_external);
+    if (st->fields_other > 0)
+        mg_item_actionf(in, MG_A_ACTION_REMOVED,
+                        "%zu field instruction(s) not on the allow-list (first %s); their results were kept",
+                        st->fields_other, st->first_field);
     if (st->trailing > 0)
         mg_item_actionf(in, MG_A_ITEM_REMOVED, "%zu bytes after the end of the RTF document",
                         st->trailing);
