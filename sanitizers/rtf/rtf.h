@@ -22,7 +22,7 @@ struct mg_rtf_stats {
     size_t fields_dde;       /* DDE, DDEAUTO */
     size_t fields_external;  /* INCLUDETEXT, INCLUDEPICTURE, IMPORT, LINK ... */
     size_t fields_other;     /* anything else not on the allow-list */
-    char first_field[24];    /* first removed field keyword ("DDEAUTO", "(nested field)") */
+    char first_field[24];    /* first removed "other" keyword ("MACROBUTTON", "(nested field)") */
     size_t trailing;         /* bytes after the end of the document dropped */
     size_t unclosed;         /* groups still open at the end (closed in the output) */
 };

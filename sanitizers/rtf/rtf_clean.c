@@ -98,10 +98,11 @@ bad:
         x->st->fields_dde++;
     else if (!x->inst_nested && IN(w, external_fields))
         x->st->fields_external++;
-    else
+    else {
         x->st->fields_other++;
-    if (x->st->first_field[0] == '\0')
-        snprintf(x->st->first_field, sizeof x->st->first_field, "%s", kw);
+        if (x->st->first_field[0] == '\0')
+            snprintf(x->st->first_field, sizeof x->st->first_field, "%s", kw);
+    }
     return true;
 }
 
