@@ -360,10 +360,9 @@ static enum mg_cfb_status read_all(struct rd *r, const struct mg_cfb_limits *lim
 
     uint8_t *dir;
     size_t dirlen;
-    size_t maxdir = lim->max_entries * 128;
-    if (maxdir / 128 != lim->max_entries || maxdir > r->len)
-        maxdir = r->len;
-    st = read_chain(r, le32(h + 0x30), 0, false, maxdir + r->ss, "directory", &dir, &dirlen);
+    /* sectors are used once, so the directory is at most the file; the
+     * entry cap applies to the entries reached from the root */
+    st = read_chain(r, le32(h + 0x30), 0, false, r->len, "directory", &dir, &dirlen);
     if (st != MG_CFB_OK)
         return st;
     size_t ndir = dirlen / 128;
