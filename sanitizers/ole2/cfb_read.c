@@ -201,8 +201,9 @@ static enum mg_cfb_status read_fat(struct rd *r, const uint8_t *h)
         size_t avail;
         const uint8_t *p = sector(r, ids[i], &avail);
         if (avail < r->ss) {
+            unsigned bad_sid = (unsigned)ids[i];
             free(ids);
-            return bad(r, "FAT sector %u truncated", (unsigned)ids[i]);
+            return bad(r, "FAT sector %u truncated", bad_sid);
         }
         for (size_t j = 0; j < per; j++)
             r->fat[i * per + j] = le32(p + 4 * j);

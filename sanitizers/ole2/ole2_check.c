@@ -107,12 +107,16 @@ static const char *const bad_fields[] = {
 static bool is_letter(unsigned c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
 /* Reads a field keyword after a field-begin character. unit is 1 (8-bit
- * text) or 2 (UTF-16LE). Returns the keyword's table index or -1. */
-static int keyword_at(const uint8_t *p, size_t len, size_t i, size_t unit, size_t *after)
+ * text) or 2 (UTF-16LE). Returns the keyword's table index, -2 when the
+ * keyword's place holds a nested field (the keyword is computed, as in the
+ * QUOTE-built DDE trick), or -1. */
+static int keyword_at(const uint8_t *p, size_t len, size_t i, size_t unit)
 {
     size_t j = i + unit;
     while (j + unit <= len && p[j] == ' ' && (unit == 1 || p[j + 1] == 0))
         j += unit;
+    if (j + unit <= len && p[j] == 0x13 && (unit == 1 || p[j + 1] == 0))
+        return -2;
     char w[20];
     size_t n = 0;
     while (j + unit <= len && is_letter(p[j]) && (unit == 1 || p[j + 1] == 0)) {
@@ -122,15 +126,41 @@ static int keyword_at(const uint8_t *p, size_t len, size_t i, size_t unit, size_
         j += unit;
     }
     w[n] = '\0';
-    if (n == 0)
+    if (n == 0 || (j + unit <= len && is_letter(p[j])))
         return -1;
     for (size_t k = 0; k < sizeof bad_fields / sizeof bad_fields[0]; k++) {
-        if (strcmp(w, bad_fields[k]) == 0) {
-            *after = j;
+        if (strcmp(w, bad_fields[k]) == 0)
             return (int)k;
-        }
     }
     return -1;
+}
+
+/* Blanks the instruction of the field that begins at i: every character up
+ * to its own separator (0x14) or end (0x15), nested fields' text included,
+ * but not the field characters themselves, which the Table stream's field
+ * table points at. At most 32 Ki units. */
+static void blank_instruction(uint8_t *wd, size_t len, size_t i, size_t unit)
+{
+    size_t depth = 0;
+    size_t j = i + unit;
+    for (size_t m = 0; j + unit <= len && m < 32768; m++, j += unit) {
+        uint8_t ch = wd[j];
+        bool fc = unit == 1 || wd[j + 1] == 0;
+        if (fc && ch == 0x13) {
+            depth++;
+            continue;
+        }
+        if (fc && (ch == 0x14 || ch == 0x15)) {
+            if (depth == 0)
+                return;
+            if (ch == 0x15)
+                depth--;
+            continue;
+        }
+        wd[j] = ' ';
+        if (unit == 2)
+            wd[j + 1] = 0;
+    }
 }
 
 size_t mg_ole2_word_blank_fields(uint8_t *wd, size_t len, char *first, size_t firstlen)
@@ -142,23 +172,12 @@ size_t mg_ole2_word_blank_fields(uint8_t *wd, size_t len, char *first, size_t fi
         for (size_t unit = 1; unit <= 2; unit++) {
             if (unit == 2 && (i + 1 >= len || wd[i + 1] != 0))
                 continue;
-            size_t after;
-            int k = keyword_at(wd, len, i, unit, &after);
-            if (k < 0)
+            int k = keyword_at(wd, len, i, unit);
+            if (k == -1)
                 continue;
             if (count == 0 && firstlen > 0)
-                snprintf(first, firstlen, "%s", bad_fields[k]);
-            /* blank up to the separator (0x14), the end (0x15) or a nested
-             * field begin, at most 32 KiB of instruction */
-            size_t j = i + unit;
-            for (size_t m = 0; j + unit <= len && m < 32768; m++, j += unit) {
-                uint8_t ch = wd[j];
-                if ((ch == 0x14 || ch == 0x15 || ch == 0x13) && (unit == 1 || wd[j + 1] == 0))
-                    break;
-                wd[j] = ' ';
-                if (unit == 2)
-                    wd[j + 1] = 0;
-            }
+                snprintf(first, firstlen, "%s", k >= 0 ? bad_fields[k] : "(computed keyword)");
+            blank_instruction(wd, len, i, unit);
             count++;
             break;
         }

@@ -30,8 +30,10 @@ void mg_ole2_check_ppt(const uint8_t *pd, size_t len, struct mg_ole2_result *r);
 
 /* Blanks, in place and keeping every offset, the instruction of each Word
  * field whose keyword is DDE, DDEAUTO, INCLUDETEXT, INCLUDEPICTURE, IMPORT
- * or LINK (8-bit and UTF-16 text alike); the field result stays. Returns
- * how many were blanked; names[] gets the first keyword seen. */
+ * or LINK, or whose keyword is itself a nested field (8-bit and UTF-16
+ * text alike); the field result stays. This scans the whole stream for
+ * field-begin characters rather than walking the piece table. Returns how
+ * many were blanked; first gets the first keyword seen. */
 size_t mg_ole2_word_blank_fields(uint8_t *wd, size_t len, char *first, size_t firstlen);
 
 #endif

@@ -379,6 +379,13 @@ static void test_blank_fields(void **state)
     for (uint8_t *q = t8 + 2; q < sep; q++)
         assert_int_equal(*q, ' ');
     assert_memory_equal(sep, after, strlen(after));   /* result and the PAGE field untouched */
+    /* a keyword computed by a nested field: the nested text goes too, the
+     * field characters stay */
+    uint8_t q[] = "\x13 \x13QUOTE 68 68 69\x14" "DDE\x15 c:\\a.exe\x14r\x15 \x13 DDEX\x15";
+    n = mg_ole2_word_blank_fields(q, sizeof q - 1, first, sizeof first);
+    assert_int_equal(n, 1);
+    assert_string_equal(first, "(computed keyword)");
+    assert_memory_equal(q, "\x13 \x13              \x14   \x15         \x14r\x15 \x13 DDEX\x15", sizeof q - 1);
     /* UTF-16: "\x13 INCLUDETEXT x\x14r\x15" */
     const char *s = "\x13 INCLUDETEXT x\x14r\x15";
     uint8_t t16[64];
