@@ -216,7 +216,8 @@ enum mg_rtf_status mg_rtf_clean(const uint8_t *in, size_t len, struct mg_buf *ou
         }
         /* a control word or symbol */
         if (i + 1 >= len) {
-            put(&x, in + i, 1);
+            /* a lone backslash at the end means nothing; kept, it would
+             * escape the closing brace we add */
             i++;
             continue;
         }
