@@ -6,6 +6,10 @@
 #include "sanitizers/ole2/ole2_check.h"
 
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
 
 static void set(struct mg_ole2_result *r, enum mg_ole2_find f, const char *detail)
 {
@@ -93,8 +97,11 @@ void mg_ole2_check_ppt(const uint8_t *pd, size_t len, struct mg_ole2_result *r)
                 "document stream (ExOleObjStg); it cannot be removed safely");
             return;
         }
-        if (type == 0x03FF && ver == 0x0F) {
-            set(r, MG_OLE2_UNSAFE, "PowerPoint VBA project (VBAInfoContainer)");
+        /* VBAInfoAtom: persistIdRef, fHasMacros, version. LibreOffice writes
+         * one with both zero in every file; only a reference is a project. */
+        if (type == 0x0400 && ver == 0x2 && rd32(pd + i + 4) == 12 && i + 20 <= len &&
+            (rd32(pd + i + 8) != 0 || rd32(pd + i + 12) != 0)) {
+            set(r, MG_OLE2_UNSAFE, "PowerPoint VBA project (VBAInfoAtom)");
             return;
         }
     }

@@ -1,7 +1,7 @@
 /* What the ole2 sanitizer looks for inside the document streams it keeps:
  * Word's FIB encryption flag and DDE field instructions, Excel's FILEPASS
  * and macro-sheet BOUNDSHEET records, PowerPoint's encryption and the
- * ExOleObjStg/VBAInfo records that hold embedded objects and VBA. */
+ * ExOleObjStg/VBAInfoAtom records that hold embedded objects and VBA. */
 #ifndef MG_SANITIZERS_OLE2_CHECK_H
 #define MG_SANITIZERS_OLE2_CHECK_H
 

@@ -358,6 +358,15 @@ static void test_checks(void **state)
     pd[10] = 0x10; pd[12] = 0x11; pd[13] = 0x10;               /* at offset 10: ver 0, inst 1 */
     mg_ole2_check_ppt(pd, sizeof pd, &r);
     assert_int_equal(r.find, MG_OLE2_UNSAFE);
+    /* VBAInfoAtom: all zero (LibreOffice writes it) is fine, a reference is VBA */
+    uint8_t vi[28] = { 0x1F, 0x00, 0xFF, 0x03, 20, 0, 0, 0, 0x02, 0x00, 0x00, 0x04, 12, 0, 0, 0,
+                       0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0 };
+    r = (struct mg_ole2_result){ 0 };
+    mg_ole2_check_ppt(vi, sizeof vi, &r);
+    assert_int_equal(r.find, MG_OLE2_FINE);
+    vi[20] = 1;                                                  /* fHasMacros */
+    mg_ole2_check_ppt(vi, sizeof vi, &r);
+    assert_int_equal(r.find, MG_OLE2_UNSAFE);
     memset(pd, 0, sizeof pd);
     pd[4] = 0x0F; pd[6] = 0x14; pd[7] = 0x2F;                  /* CryptSession10Container */
     r = (struct mg_ole2_result){ 0 };
