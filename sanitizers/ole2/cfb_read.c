@@ -127,7 +127,7 @@ static enum mg_cfb_status read_mini_chain(struct rd *r, uint32_t start, size_t s
     uint8_t *buf = malloc(size ? size : 1);
     if (buf == NULL)
         return MG_CFB_NOMEM;
-    size_t nmini = r->mini_len / 64;
+    size_t nmini = (r->mini_len + 63) / 64;   /* the last one may be short */
     size_t got = 0;
     uint32_t sid = start;
     while (got < size) {
@@ -140,6 +140,10 @@ static enum mg_cfb_status read_mini_chain(struct rd *r, uint32_t start, size_t s
             return bad(r, "%s: mini sector %u used twice (loop or cross-linked chain)", what, (unsigned)sid);
         }
         size_t need = size - got < 64 ? size - got : 64;
+        if ((size_t)sid * 64 + need > r->mini_len) {
+            free(buf);
+            return bad(r, "%s: mini sector %u lies past the end of the ministream", what, (unsigned)sid);
+        }
         memcpy(buf + got, r->mini + (size_t)sid * 64, need);
         got += need;
         sid = r->minifat[sid];
@@ -406,7 +410,7 @@ static enum mg_cfb_status read_all(struct rd *r, const struct mg_cfb_limits *lim
             r->minifat[i] = le32(mf + 4 * i);
         free(mf);
     }
-    r->mused = calloc(r->mini_len / 64 / 8 + 1, 1);
+    r->mused = calloc((r->mini_len + 63) / 64 / 8 + 1, 1);
     size_t cap = ndir < lim->max_entries ? ndir : lim->max_entries;
     c->e = calloc(cap + 1, sizeof *c->e);
     if (r->mused == NULL || c->e == NULL) {

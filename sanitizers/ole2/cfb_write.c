@@ -326,9 +326,12 @@ enum mg_cfb_status mg_cfb_write(const struct mg_cfb *c, struct mg_buf *out, char
         memset(p, 0, 128);
         if (i < n) {
             const struct mg_cfb_entry *e = &c->e[nodes[i].src];
-            for (size_t k = 0; k < e->name_len; k++)
-                put16(p + 2 * k, e->name[k]);
-            put16(p + 0x40, (uint16_t)((e->name_len + 1) * 2));
+            static const struct mg_cfb_entry root_name = {
+                .name = { 'R', 'o', 'o', 't', ' ', 'E', 'n', 't', 'r', 'y' }, .name_len = 10 };
+            const struct mg_cfb_entry *nm = i == 0 ? &root_name : e;   /* MS-CFB 2.6.2 */
+            for (size_t k = 0; k < nm->name_len; k++)
+                put16(p + 2 * k, nm->name[k]);
+            put16(p + 0x40, (uint16_t)((nm->name_len + 1) * 2));
             p[0x42] = (uint8_t)(i == 0 ? MG_CFB_ROOT : e->type);
             p[0x43] = nodes[i].color;
             put32(p + 0x44, nodes[i].left);

@@ -310,7 +310,9 @@ enum mg_rtf_status mg_rtf_clean(const uint8_t *in, size_t len, struct mg_buf *ou
             }
             continue;
         }
-        if (g->emit && g->kind == K_NORMAL && strcmp(w, "field") == 0)
+        /* not the outermost group: cutting a bad field back to its start
+         * would cut the document */
+        if (g->emit && g->kind == K_NORMAL && x.depth >= 2 && strcmp(w, "field") == 0)
             g->kind = K_FIELD;
         if (g->emit && strcmp(w, "fldinst") == 0 && g->kind == K_NORMAL) {
             if (x.inst_depth == 0) {

@@ -101,6 +101,8 @@ static void test_fields(void **state)
     assert_int_equal(st.fields_other, 2);
     assert_string_equal(st.first_field, "(nested field)");
     free(o);
+    /* \field directly in the outermost group: only the instruction goes */
+    CLEANS_TO("{\\rtf1 a\\field{\\*\\fldinst DDE x}{\\fldrslt r}b}", "{\\rtf1 a\\field{\\fldrslt r}b}");
     /* unicode escapes spell the keyword too */
     in = "{\\rtf1 {\\field{\\*\\fldinst \\u68?\\u68?\\u69? x}{\\fldrslt r}}}";
     o = clean(in, strlen(in), MG_RTF_OK, &st);
