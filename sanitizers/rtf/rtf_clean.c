@@ -14,6 +14,7 @@ struct grp {
     enum kind kind;
     bool emit;           /* this group's bytes go to the output */
     bool opened;         /* its '{' is in the output */
+    size_t inst_mark;    /* instruction length when it opened (rolled back if it is cut) */
 };
 
 struct ctx {
@@ -26,6 +27,9 @@ struct ctx {
     char inst[256];
     size_t inst_len;
     bool inst_nested;
+    /* Bytes were cut out just now: what comes next must not merge with what
+     * came before ("\\o{\\obj}bj" must not become "\\obj"). */
+    bool cut;
 };
 
 static bool is_alpha(uint8_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -40,7 +44,9 @@ static int hexval(uint8_t c)
 
 static void inst_add(struct ctx *x, uint8_t c)
 {
-    if (x->inst_depth == 0 || c == '\r' || c == '\n')
+    /* only what stays in the output counts: a removed group's text must not
+     * make a keyword the output no longer has */
+    if (x->inst_depth == 0 || c == '\r' || c == '\n' || !x->g[x->depth].emit)
         return;
     if (x->inst_len + 1 < sizeof x->inst)
         x->inst[x->inst_len++] = (char)c;
@@ -106,6 +112,9 @@ bad:
     return true;
 }
 
+static void cut_to(struct ctx *x, size_t len);
+static void put_brace(struct ctx *x, uint8_t c);
+
 /* Closes the top group (at '}' or at the end of input). */
 static void close_group(struct ctx *x)
 {
@@ -119,18 +128,18 @@ static void close_group(struct ctx *x)
             keep_close = false;
             if (p->kind == K_FIELD && p->emit) {
                 /* drop the whole field so far, reopen it bare, keep \fldrslt */
-                x->out->len = p->out_start;
-                mg_buf_putc(x->out, '{');
+                cut_to(x, p->out_start);
+                put_brace(x, '{');
                 p->kind = K_BADFIELD;
                 p->emit = false;
                 p->opened = true;
             } else {
-                x->out->len = g->out_start;
+                cut_to(x, g->out_start);
             }
         }
     }
     if (keep_close)
-        mg_buf_putc(x->out, '}');
+        put_brace(x, '}');
     x->depth--;
 }
 
@@ -150,10 +159,52 @@ static size_t *danger(struct ctx *x, const char *w, enum kind *k)
     return NULL;
 }
 
+static void cut_to(struct ctx *x, size_t len)
+{
+    x->out->len = len;
+    x->cut = true;
+}
+
+/* Would `next` extend what the output ends with: a control word (letters,
+ * optional sign and digits) or a one-digit \'h escape? Errs on yes (an
+ * escaped backslash before it is not told apart). */
+static bool tail_open(const struct mg_buf *o, uint8_t next)
+{
+    const uint8_t *b = o->data;
+    size_t n = o->len, i = n;
+    if (n >= 3 && b[n - 3] == '\\' && b[n - 2] == '\'' && hexval(b[n - 1]) >= 0)
+        return hexval(next) >= 0;
+    while (i > 0 && is_digit(b[i - 1]))
+        i--;
+    if (i > 0 && b[i - 1] == '-')
+        i--;
+    size_t end = i;
+    while (i > 0 && is_alpha(b[i - 1]))
+        i--;
+    if (i == end || i == 0 || b[i - 1] != '\\')
+        return false;
+    if (end < n)   /* a parameter (or its sign) is open: digits extend it */
+        return is_digit(next) || next == ' ';
+    return is_alpha(next) || is_digit(next) || next == ' ' || next == '-';
+}
+
+/* After a cut, what follows must not extend what came before it
+ * ("\\o{\\obj}bj" must not become "\\obj"): an empty group keeps them
+ * apart and means nothing. */
 static void put(struct ctx *x, const uint8_t *p, size_t n)
 {
-    if (x->g[x->depth].emit)
-        mg_buf_append(x->out, p, n);
+    if (!x->g[x->depth].emit || n == 0)
+        return;
+    if (x->cut && tail_open(x->out, p[0]))
+        mg_buf_append(x->out, "{}", 2);
+    x->cut = false;
+    mg_buf_append(x->out, p, n);
+}
+
+static void put_brace(struct ctx *x, uint8_t c)
+{
+    x->cut = false;
+    mg_buf_putc(x->out, c);
 }
 
 enum mg_rtf_status mg_rtf_clean(const uint8_t *in, size_t len, struct mg_buf *out,
@@ -179,10 +230,10 @@ enum mg_rtf_status mg_rtf_clean(const uint8_t *in, size_t len, struct mg_buf *ou
             }
             struct grp *p = &stack[x.depth];
             struct grp *g = &stack[++x.depth];
-            *g = (struct grp){ .out_start = out->len, .kind = K_NORMAL };
+            *g = (struct grp){ .out_start = out->len, .kind = K_NORMAL, .inst_mark = x.inst_len };
             if (p->emit) {
                 g->emit = g->opened = true;
-                mg_buf_putc(out, '{');
+                put_brace(&x, '{');
             } else {
                 g->kind = (p->kind == K_OBJECT || p->kind == K_BADFIELD) ? K_PENDING : K_DROPPED;
             }
@@ -273,9 +324,9 @@ enum mg_rtf_status mg_rtf_clean(const uint8_t *in, size_t len, struct mg_buf *ou
         }
         size_t tok_start = i;
         i = j;
-        if (x.inst_depth > 0 && strcmp(w, "u") == 0 && has_param && !neg && param < 128)
+        if (x.inst_depth > 0 && g->emit && strcmp(w, "u") == 0 && has_param && !neg && param < 128)
             inst_add(&x, (uint8_t)param);
-        if (x.inst_depth > 0 && strcmp(w, "field") == 0)
+        if (x.inst_depth > 0 && g->emit && strcmp(w, "field") == 0)
             x.inst_nested = true;
 
         if (g->kind == K_PENDING) {
@@ -286,7 +337,7 @@ enum mg_rtf_status mg_rtf_clean(const uint8_t *in, size_t len, struct mg_buf *ou
                 g->kind = K_NORMAL;
                 g->emit = g->opened = true;
                 g->out_start = out->len;
-                mg_buf_putc(out, '{');
+                put_brace(&x, '{');
                 continue;
             }
             g->kind = K_DROPPED;
@@ -300,11 +351,13 @@ enum mg_rtf_status mg_rtf_clean(const uint8_t *in, size_t len, struct mg_buf *ou
                     return MG_RTF_MALFORMED;
                 }
                 (*counter)++;
-                out->len = g->out_start;
+                cut_to(&x, g->out_start);
                 g->emit = g->opened = false;
                 g->kind = dk;
                 if (x.inst_depth >= x.depth)
                     x.inst_depth = 0;   /* the instruction went with its group */
+                else if (x.inst_depth > 0)
+                    x.inst_len = g->inst_mark;
             } else if (g->kind != K_OBJECT) {
                 g->kind = K_DROPPED;
             }
@@ -314,6 +367,11 @@ enum mg_rtf_status mg_rtf_clean(const uint8_t *in, size_t len, struct mg_buf *ou
          * would cut the document */
         if (g->emit && g->kind == K_NORMAL && x.depth >= 2 && strcmp(w, "field") == 0)
             g->kind = K_FIELD;
+        if (x.depth == 1 && strcmp(w, "fldinst") == 0) {
+            /* the whole document would be the instruction */
+            snprintf(err, errlen, "\\fldinst in the outermost group at byte %zu", tok_start);
+            return MG_RTF_MALFORMED;
+        }
         if (g->emit && strcmp(w, "fldinst") == 0 && g->kind == K_NORMAL) {
             if (x.inst_depth == 0) {
                 g->kind = K_FLDINST;

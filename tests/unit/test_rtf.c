@@ -154,6 +154,15 @@ static void test_malformed_and_tolerance(void **state)
     assert_string_equal(o, "{\\rt}");
     assert_int_equal(st.objects, 1);
     free(o);
+    /* a cut never glues the bytes around it into a new control word */
+    CLEANS_TO("{\\rt\\o{\\obj}bj}", "{\\rt\\o{}bj}");
+    CLEANS_TO("{\\rtf1 \\'a{\\objdata 01}b}", "{\\rtf1 \\'a{}b}");
+    /* removed text does not count in a field instruction */
+    CLEANS_TO("{\\rtf1 {\\field{\\*\\fldinst D{\\objdata x}ATE}{\\fldrslt 1}}}",
+              "{\\rtf1 {\\field{\\*\\fldinst DATE}{\\fldrslt 1}}}");
+    CLEANS_TO("{\\rtf1 {\\field{\\*\\fldinst D{\\objdata x}DE}{\\fldrslt 1}}}", "{\\rtf1 {{1}}}");
+    o = clean("{\\rt\\fldinst x}", 16, MG_RTF_MALFORMED, NULL);
+    free(o);
     /* NUL and high bytes are text */
     CLEANS_TO("{\\rtf1 a\x01\xff\\\x02 b}", "{\\rtf1 a\x01\xff\\\x02 b}");
 }
