@@ -85,6 +85,10 @@ struct mg_sanitizer {
      * safe as it is (out is then ignored), SANITIZED with out filled,
      * BLOCKED with mg_item_block() called, or TEMPFAIL. */
     enum mg_verdict (*run)(struct mg_job *job, struct mg_item *in, struct mg_sink *out);
+    /* Optional: checks the sanitizer's own configuration section at engine
+     * start, so that a bad value is a start-up error, not a tempfail on
+     * every job. */
+    bool (*check_config)(const struct mg_policy *pol, char *err, size_t errlen);
 };
 
 /* Runs one embedded item through the whole engine (type, scans, policy,

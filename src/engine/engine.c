@@ -90,6 +90,15 @@ struct mg_engine *mg_engine_new(struct mg_policy *policy, GError **err)
         mg_engine_free(e);
         return NULL;
     }
+    size_t nsan;
+    const struct mg_sanitizer *const *all = mg_registry_all(&nsan);
+    for (size_t i = 0; i < nsan; i++) {
+        if (all[i]->check_config && !all[i]->check_config(policy, ebuf, sizeof(ebuf))) {
+            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s", ebuf);
+            mg_engine_free(e);
+            return NULL;
+        }
+    }
     struct mg_av_opts ao = {
         .mode = policy->av_mode,
         .system_db_dir = policy->av_system_db,
@@ -124,6 +133,11 @@ const struct mg_policy *mg_engine_policy(const struct mg_engine *e)
 const char *mg_engine_av_describe(const struct mg_engine *e)
 {
     return mg_av_describe(e->av);
+}
+
+void mg_engine_set_describe(struct mg_engine *e, bool on)
+{
+    e->describe = on;
 }
 
 const struct mg_indicator_set *mg_engine_indicators(const struct mg_engine *e)
