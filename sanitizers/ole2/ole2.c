@@ -103,9 +103,37 @@ static enum mg_verdict block_find(struct mg_item *in, const struct mg_ole2_resul
     return MG_CLEAN;
 }
 
+/* Windows Installer database, patch and transform (root CLSIDs
+ * {000C1084-...}, {000C1086-...}, {000C1082-...}-0000-0000-C000-000000000046). */
+static bool is_installer(const struct mg_cfb *c)
+{
+    static const uint8_t tail[12] = { 0x00, 0x00, 0x00, 0x00, 0xC0, 0x00, 0x00, 0x00,
+                                      0x00, 0x00, 0x00, 0x46 };
+    const uint8_t *id = c->e[0].clsid;
+    return (id[0] == 0x84 || id[0] == 0x86 || id[0] == 0x82) && id[1] == 0x10 && id[2] == 0x0C &&
+           id[3] == 0x00 && memcmp(id + 4, tail, sizeof tail) == 0;
+}
+
+/* An allow-list of what a compound file may be: Word, Excel, PowerPoint by
+ * their main stream; 一太郎 (whose streams we do not know well) only when the
+ * name says so. Anything else (an installer with its class id zeroed, Visio,
+ * a bare OLE object ...) is not a document we understand. */
+static bool known_kind(const struct mg_cfb *c, const struct mg_type *t)
+{
+    static const char *const mains[] = { "WordDocument", "Workbook", "Book", "PowerPoint Document" };
+    for (size_t i = 0; i < sizeof mains / sizeof mains[0]; i++) {
+        size_t k = mg_cfb_child(c, 0, mains[i]);
+        if (k != MG_CFB_NONE && c->e[k].type == MG_CFB_STREAM)
+            return true;
+    }
+    return strcmp(t->ext, "jtd") == 0 || strcmp(t->ext, "jtt") == 0;
+}
+
 static enum mg_verdict check_documents(struct mg_item *in, struct mg_cfb *c)
 {
     struct mg_ole2_result r = { .find = MG_OLE2_FINE };
+    if (is_installer(c))
+        return mg_item_block(in, MG_R_EXECUTABLE, "Windows Installer package in a compound file");
     if (mg_cfb_child(c, 0, "EncryptedPackage") != MG_CFB_NONE ||
         mg_cfb_child(c, 0, "EncryptionInfo") != MG_CFB_NONE)
         return mg_item_block(in, MG_R_ENCRYPTED, "encrypted Office Open XML package (EncryptedPackage)");
@@ -119,6 +147,10 @@ static enum mg_verdict check_documents(struct mg_item *in, struct mg_cfb *c)
             return mg_item_block(in, MG_R_POLICY_BLOCK,
                                  "Outlook message (.msg): a mail container this gateway does not parse");
     }
+    if (!known_kind(c, &in->type))
+        return mg_item_block(in, MG_R_POLICY_BLOCK,
+                             "compound file that is neither a Word, Excel or PowerPoint document "
+                             "nor named as an Ichitaro file");
     size_t k = mg_cfb_child(c, 0, "WordDocument");
     if (k != MG_CFB_NONE && c->e[k].type == MG_CFB_STREAM)
         mg_ole2_check_word(c->e[k].data, c->e[k].size, &r);

@@ -462,6 +462,34 @@ static void test_engine(void **state)
     mg_cfb_free(&back);
     mg_job_free(job);
 
+    /* a compound file that is no document we know: blocked */
+    struct mg_cfb u;
+    model_init(&u, 4);
+    add(&u, 0, "Contents", MG_CFB_STREAM, 100, 1);
+    size_t ulen;
+    uint8_t *uf = write_model(&u, &ulen);
+    job = mg_job_new(e, "test-ole2-unknown");
+    it = mg_job_run(job, "x.doc", uf, ulen, MG_TC_UNKNOWN);
+    assert_int_equal(it->verdict, MG_BLOCKED);
+    assert_int_equal(it->reason, MG_R_POLICY_BLOCK);
+    mg_job_free(job);
+    /* ... unless named as 一太郎 */
+    job = mg_job_new(e, "test-ole2-jtd");
+    it = mg_job_run(job, "x.jtd", uf, ulen, MG_TC_UNKNOWN);
+    assert_int_equal(it->verdict, MG_SANITIZED);
+    mg_job_free(job);
+    /* an installer's class id: executable */
+    static const uint8_t msi[16] = { 0x84, 0x10, 0x0C, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46 };
+    memcpy(u.e[0].clsid, msi, 16);
+    free(uf);
+    uf = write_model(&u, &ulen);
+    job = mg_job_new(e, "test-ole2-msi");
+    it = mg_job_run(job, "x.jtd", uf, ulen, MG_TC_UNKNOWN);
+    assert_int_equal(it->verdict, MG_BLOCKED);
+    mg_job_free(job);
+    free(uf);
+    mg_cfb_free(&u);
+
     /* the same file with a loop in the directory's chain: blocked as malformed */
     uint32_t ds = rd32(f + 0x30);
     wr32(f + 512 + 4 * ds, ds);
