@@ -31,8 +31,15 @@ void mg_ole2_check_word(const uint8_t *wd, size_t len, struct mg_ole2_result *r)
         return;
     }
     uint16_t flags = le16(wd + 0x0A);
-    if (flags & 0x0100)      /* fEncrypted (RC4, CryptoAPI RC4 or XOR obfuscation) */
+    if (flags & 0x0100) {    /* fEncrypted (RC4, CryptoAPI RC4 or XOR obfuscation) */
         set(r, MG_OLE2_ENCRYPTED, "Word document encrypted (FIB fEncrypted)");
+        return;
+    }
+    /* Word 6.0/95 (nFib 101-105) keeps WordBasic macros inside the document
+     * stream itself, where removing them means rewriting the FIB's tables. */
+    if (le16(wd + 2) < 0x00C1)
+        set(r, MG_OLE2_UNSAFE, "Word 6.0/95 document (WordBasic macros would live inside "
+            "the document stream; not rebuilt)");
 }
 
 void mg_ole2_check_excel(const uint8_t *wb, size_t len, struct mg_ole2_result *r)

@@ -86,6 +86,8 @@ static void doc_model(struct mg_cfb *c)
     size_t wd = add(c, 0, "WordDocument", MG_CFB_STREAM, 4608, 1);
     c->e[wd].data[0] = 0xEC;
     c->e[wd].data[1] = 0xA5;
+    c->e[wd].data[2] = 0xC1;  /* nFib: Word 97 */
+    c->e[wd].data[3] = 0x00;
     c->e[wd].data[0x0A] = 0;
     c->e[wd].data[0x0B] = 0;
     add(c, 0, "1Table", MG_CFB_STREAM, 700, 2);
@@ -324,9 +326,14 @@ static void test_checks(void **state)
 {
     (void)state;
     struct mg_ole2_result r = { 0 };
-    uint8_t fib[64] = { 0xEC, 0xA5 };
+    uint8_t fib[64] = { 0xEC, 0xA5, 0xC1, 0x00 };
     mg_ole2_check_word(fib, sizeof fib, &r);
     assert_int_equal(r.find, MG_OLE2_FINE);
+    fib[2] = 0x65;            /* nFib 101: Word 6.0 */
+    mg_ole2_check_word(fib, sizeof fib, &r);
+    assert_int_equal(r.find, MG_OLE2_UNSAFE);
+    r = (struct mg_ole2_result){ 0 };
+    fib[2] = 0xC1;
     fib[0x0B] = 0x01;
     mg_ole2_check_word(fib, sizeof fib, &r);
     assert_int_equal(r.find, MG_OLE2_ENCRYPTED);
