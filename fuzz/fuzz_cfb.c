@@ -1,12 +1,15 @@
 /* The compound-file reader and writer. Whatever the reader accepts, with
- * entries dropped as the first byte says, the writer must turn into a file
- * that the reader reads back to the same tree and the same stream bytes. */
+ * entries dropped as the last byte says, the writer must turn into a file
+ * that the reader reads back to the same tree and the same stream bytes.
+ * Every stream also goes through the Word/Excel/PowerPoint checks and the
+ * field blanking, which must not change its length. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
 #include "sanitizers/ole2/cfb.h"
+#include "sanitizers/ole2/ole2_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,6 +30,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[200];
     if (mg_cfb_read(data, size, &lim, &c, err, sizeof err) != MG_CFB_OK)
         return 0;
+    for (size_t i = 1; i < c.n; i++) {
+        struct mg_cfb_entry *e = &c.e[i];
+        if (e->type != MG_CFB_STREAM || e->size == 0)
+            continue;
+        struct mg_ole2_result r = { .find = MG_OLE2_FINE };
+        mg_ole2_check_word(e->data, e->size, &r);
+        mg_ole2_check_excel(e->data, e->size, &r);
+        mg_ole2_check_ppt(e->data, e->size, &r);
+        char first[24];
+        mg_ole2_word_blank_fields(e->data, e->size, first, sizeof first);
+    }
     uint8_t sel = size > 0 ? data[size - 1] : 0;
     size_t total = 0;
     for (size_t i = 1; i < c.n; i++) {
