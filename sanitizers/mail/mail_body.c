@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sanitizers/html/html_actions.h"
 #include "sanitizers/html/html_text.h"
 #include "sanitizers/mail/mail_hdr.h"
 #include "sanitizers/mail/mail_priv.h"
@@ -162,9 +163,7 @@ static void finish_text(struct mg_mail_ctx *c, struct mg_buf *t)
     size_t ctl = mg_mail_clean_text(t, true);
     if (ctl > 0)
         mg_item_actionf(c->in, MG_A_CONTROL_STRIPPED, "%zu", ctl);
-    enum mg_urls_mode mode = c->pol->text_urls == MG_URL_DEFANG   ? MG_URLS_DEFANG
-                             : c->pol->text_urls == MG_URL_REMOVE ? MG_URLS_REMOVE
-                                                                  : MG_URLS_KEEP;
+    enum mg_urls_mode mode = c->pol->text_urls;
     struct mg_buf u;
     mg_buf_init(&u);
     size_t nurl = 0;
@@ -239,32 +238,8 @@ void mg_mail_body_html(struct mg_mail_ctx *c, const uint8_t *p, size_t len, cons
             return;
         }
     }
-    mg_item_action(c->in, MG_A_HTML_TO_TEXT, "");
-    char d[64];
-    if (st.scripts + st.handlers + st.script_urls > 0) {
-        snprintf(d, sizeof(d), "%zu", st.scripts + st.handlers + st.script_urls);
-        mg_item_action(c->in, MG_A_SCRIPT_REMOVED, d);
-    }
-    if (st.forms > 0) {
-        snprintf(d, sizeof(d), "<form> x%zu", st.forms);
-        mg_item_action(c->in, MG_A_FORM_REMOVED, d);
-    }
-    if (st.frames + st.objects > 0) {
-        snprintf(d, sizeof(d), "<iframe>/<object>/<embed> x%zu", st.frames + st.objects);
-        mg_item_action(c->in, MG_A_OLE_REMOVED, d);
-    }
-    if (st.images_remote > 0) {
-        snprintf(d, sizeof(d), "http(s) x%zu", st.images_remote);
-        mg_item_action(c->in, MG_A_IMAGE_REMOVED, d);
-    }
-    if (st.images_other > 0) {
-        snprintf(d, sizeof(d), "data:/other x%zu", st.images_other);
-        mg_item_action(c->in, MG_A_IMAGE_REMOVED, d);
-    }
-    if (st.links_dropped > 0) {
-        snprintf(d, sizeof(d), "%zu", st.links_dropped);
-        mg_item_action(c->in, MG_A_URL_REMOVED, d);
-    }
+    /* The same actions an HTML file gets from the html sanitizer. */
+    mg_html_record_actions(c->in, &st);
     finish_text(c, &t);
     mg_buf_free(&t);
 }

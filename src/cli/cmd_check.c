@@ -88,6 +88,7 @@ int mg_cmd_check(int argc, char **argv)
     struct mg_engine *e = mg_cli_engine(config);
     if (e == NULL)
         return MG_EXIT_ERROR;
+    mg_engine_set_describe(e, true);
     int rc = MG_EXIT_OK;
     for (int i = optind; i < argc; i++) {
         struct mg_job *job = mg_job_new(e, NULL);

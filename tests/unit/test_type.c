@@ -29,7 +29,7 @@ static int teardown(void **state)
 static struct mg_type detect(const void *data, size_t len, const char *name)
 {
     struct mg_type t;
-    mg_type_detect(typer, data, len, name, &t);
+    mg_type_detect(typer, data, len, name, true, &t);
     return t;
 }
 
