@@ -267,6 +267,9 @@ static void reconcile(struct mg_type *t)
         t->cls = MG_TC_TEXT;
         return;
     }
+    /* Word saves and opens RTF under .doc names; it is sanitized as RTF. */
+    if (b == MG_TC_RTF && n == MG_TC_OLE2)
+        return;
     /* Zip containers: a docx named .zip is still handled as OOXML. */
     if (b == MG_TC_OOXML && n == MG_TC_ARCHIVE)
         return;
@@ -309,7 +312,11 @@ void mg_type_detect(struct mg_typer *t, const uint8_t *data, size_t len,
     }
 
     out->cls = class_of_mime(out->mime);
-    if (looks_encrypted_ooxml(data, len))
+    /* Word opens anything starting with "{\rt" as RTF (libmagic wants
+     * "{\rtf"): the oletools issue-185 trick. Type it the way Word will. */
+    if (len >= 4 && memcmp(data, "{\\rt", 4) == 0)
+        out->cls = MG_TC_RTF;
+    else if (looks_encrypted_ooxml(data, len))
         out->cls = MG_TC_ENCRYPTED;
     else if ((out->cls == MG_TC_ARCHIVE || out->cls == MG_TC_UNKNOWN) && looks_ooxml(data, len))
         out->cls = MG_TC_OOXML;
