@@ -141,6 +141,9 @@ static void test_encapsulated(void **state)
     assert_false(ENC("req-hdr=0, res-hdr=+1, res-body=20", MG_ICAP_M_RESPMOD, &e));
     assert_false(ENC("req-hdr=0, res-body=99999999999999999999", MG_ICAP_M_RESPMOD, &e));
     assert_false(ENC("req-hdr=0, res-body=70000", MG_ICAP_M_RESPMOD, &e)); /* over MAX_ENCAP */
+    assert_true(e.too_large);
+    assert_false(ENC("req-hdr=0, res-hdr=20, res-body=10", MG_ICAP_M_RESPMOD, &e));
+    assert_false(e.too_large);
     assert_false(ENC("req-hdr=0, res-body=", MG_ICAP_M_RESPMOD, &e));
     assert_false(ENC("req-hdr=0, res-body=10,", MG_ICAP_M_RESPMOD, &e));
     assert_false(ENC("req-hdr=0 res-body=10", MG_ICAP_M_RESPMOD, &e));
