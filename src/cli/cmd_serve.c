@@ -1,5 +1,5 @@
-/* `mugai serve`: runs the network front ends (SMTP now; ICAP joins the same
- * way) over one engine. This file owns the signals: SIGTERM/SIGINT drain
+/* `mugai serve`: runs the network front ends (SMTP and ICAP; an empty
+ * `listen =` turns one off) over one engine. This file owns the signals: SIGTERM/SIGINT drain
  * (stop accepting, finish in-flight work until drain-timeout, then 421),
  * SIGHUP reload (new policy and engine swapped in by reference; jobs already
  * running finish on the old engine). */
@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "engine/policy.h"
 #include "mg_config.h"
+#include "proto/icap/icap_server.h"
 #include "proto/smtp/smtp_server.h"
 #include "server/engine_ref.h"
 #include "server/listener.h"
@@ -38,9 +39,62 @@ static const char help[] = N_(
     "                      if present, else the built-in defaults)\n"
     "      --check-config  check the configuration (and TLS files), then exit\n");
 
+static const char help_icap[] = N_(
+    "\n"
+    "Also runs the ICAP service for a proxy (Squid RESPMOD/REQMOD, [icap]).\n"
+    "An empty listen in [smtp] or [icap] turns that protocol off.\n");
+
 static void usage(FILE *f)
 {
     fputs(_(help), f);
+    fputs(_(help_icap), f);
+}
+
+/* Is [group] listen set? An empty value turns that front end off. */
+static bool listen_set(const struct mg_policy *p, const char *group)
+{
+    gchar *v = g_key_file_get_string(p->kf, group, "listen", NULL);
+    bool on = v && g_strstrip(v)[0] != '\0';
+    g_free(v);
+    return on;
+}
+
+/* The ICAP half, kept apart from the SMTP code above and below: start,
+ * reload, drain. NULL (and true) when [icap] listen is empty. */
+static bool icap_start(struct mg_engine_ref *er, struct mg_icap_server **out)
+{
+    *out = NULL;
+    if (!mg_icap_enabled(mg_engine_policy(er->engine)))
+        return true;
+    GError *err = NULL;
+    struct mg_icap_server *s = mg_icap_server_new(er, &err);
+    if (!s || !mg_icap_server_start(s, &err)) {
+        mg_cli_error("icap: %s", err ? err->message : "cannot start");
+        g_clear_error(&err);
+        mg_icap_server_free(s);
+        return false;
+    }
+    *out = s;
+    return true;
+}
+
+static void icap_reload(struct mg_icap_server *s, struct mg_engine_ref *next)
+{
+    GError *err = NULL;
+    if (s && !mg_icap_server_reload(s, next, &err)) {
+        mg_log(MG_LOG_ERROR, NULL, NULL, "icap reload failed: %s; ICAP keeps the previous configuration",
+               err ? err->message : "?");
+        g_clear_error(&err);
+    }
+}
+
+static unsigned icap_stop(struct mg_icap_server *s, double now)
+{
+    if (!s)
+        return 0;
+    unsigned left = mg_icap_server_drain(s, now + mg_icap_server_drain_timeout(s));
+    mg_icap_server_free(s);
+    return left;
 }
 
 /* Loads the policy and builds an engine over it; NULL after logging why. */
@@ -77,8 +131,10 @@ int mg_cmd_serve(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    if (mg_cli_wants_help(argc, argv, help))
+    if (mg_cli_wants_help(argc, argv, help)) {
+        fputs(_(help_icap), stdout);
         return MG_EXIT_OK;
+    }
     const char *path = NULL;
     bool check = false;
     int ch;
@@ -115,7 +171,9 @@ int mg_cmd_serve(int argc, char **argv)
         return MG_EXIT_USAGE;
     GError *err = NULL;
     if (check) {
-        bool ok = mg_smtp_check_config(mg_engine_policy(er->engine), &err);
+        const struct mg_policy *cp = mg_engine_policy(er->engine);
+        bool ok = (!listen_set(cp, "smtp") || mg_smtp_check_config(cp, &err)) &&
+                  mg_icap_check_config(cp, &err);
         if (!ok)
             mg_cli_error("%s", err ? err->message : "bad configuration");
         else
@@ -124,12 +182,24 @@ int mg_cmd_serve(int argc, char **argv)
         mg_engine_ref_put(er);
         return ok ? MG_EXIT_OK : MG_EXIT_USAGE;
     }
-    struct mg_smtp_server *smtp = mg_smtp_server_new(er, &err);
-    mg_engine_ref_put(er); /* the server holds its own reference */
-    if (!smtp || !mg_smtp_server_start(smtp, &err)) {
+    struct mg_icap_server *icap = NULL;
+    if (!icap_start(er, &icap)) {
+        mg_engine_ref_put(er);
+        return MG_EXIT_USAGE;
+    }
+    bool smtp_on = listen_set(mg_engine_policy(er->engine), "smtp");
+    if (!smtp_on && !icap) {
+        mg_cli_error("both [smtp] listen and [icap] listen are empty: nothing to serve");
+        mg_engine_ref_put(er);
+        return MG_EXIT_USAGE;
+    }
+    struct mg_smtp_server *smtp = smtp_on ? mg_smtp_server_new(er, &err) : NULL;
+    mg_engine_ref_put(er); /* the servers hold their own references */
+    if (smtp_on && (!smtp || !mg_smtp_server_start(smtp, &err))) {
         mg_cli_error("smtp: %s", err ? err->message : "cannot start");
         g_clear_error(&err);
         mg_smtp_server_free(smtp);
+        icap_stop(icap, mg_server_now());
         return MG_EXIT_USAGE;
     }
     mg_log(MG_LOG_NOTICE, NULL, NULL, "mugai %s serving (config %s)", MG_VERSION,
@@ -146,7 +216,8 @@ int mg_cmd_serve(int argc, char **argv)
                 mg_log(MG_LOG_ERROR, NULL, NULL, "reload failed; still serving with the previous configuration");
                 continue;
             }
-            if (!mg_smtp_server_reload(smtp, next, &err)) {
+            icap_reload(icap, next);
+            if (smtp && !mg_smtp_server_reload(smtp, next, &err)) {
                 mg_log(MG_LOG_ERROR, NULL, NULL, "reload failed: %s; still serving with the previous configuration",
                        err ? err->message : "?");
                 g_clear_error(&err);
@@ -156,9 +227,13 @@ int mg_cmd_serve(int argc, char **argv)
             mg_engine_ref_put(next);
             continue;
         }
-        double t = mg_smtp_server_drain_timeout(smtp);
-        mg_log(MG_LOG_NOTICE, NULL, NULL, "%s: draining (up to %.0f s)", sig == SIGTERM ? "SIGTERM" : "SIGINT", t);
-        unsigned left = mg_smtp_server_drain(smtp, mg_server_now() + t);
+        double t = smtp ? mg_smtp_server_drain_timeout(smtp) : 0;
+        double ti = icap ? mg_icap_server_drain_timeout(icap) : 0;
+        mg_log(MG_LOG_NOTICE, NULL, NULL, "%s: draining (up to %.0f s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+               t + ti);
+        unsigned left = smtp ? mg_smtp_server_drain(smtp, mg_server_now() + t) : 0;
+        /* ICAP drains after SMTP (its own drain-timeout): a proxy retries elsewhere. */
+        left += icap_stop(icap, mg_server_now());
         mg_log(MG_LOG_NOTICE, NULL, NULL, "stopped (%u sessions cut off)", left);
         mg_smtp_server_free(smtp);
         return MG_EXIT_OK;

@@ -28,6 +28,8 @@ tmpdir = $T
 audit = off
 log-level = warn
 quarantine-dir = $T/q
+[icap]
+listen =
 [smtp]
 listen = 127.0.0.1:$MP
 next-hop = 127.0.0.1:$SINK

@@ -58,6 +58,8 @@ write_conf() {
         echo "audit = $T/audit.log"
         echo "quarantine-dir = $T/quarantine"
         echo "log-level = info"
+        echo "[icap]"
+        echo "listen ="
         echo "[smtp]"
         for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
     } >"$f"
