@@ -94,6 +94,27 @@ void mg_icap_http_rebuilt_head(const struct mg_icap_head *h, const char *mime, c
     mg_buf_printf(out, "X-Mugai-Job: %s\r\nX-Mugai-Verdict: %s\r\n\r\n", job_id, verdict);
 }
 
+const char *mg_icap_mime_for_name(const char *name)
+{
+    static const struct { const char *ext, *mime; } table[] = {
+        { "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
+        { "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
+        { "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation" },
+        { "dotx", "application/vnd.openxmlformats-officedocument.wordprocessingml.template" },
+        { "xltx", "application/vnd.openxmlformats-officedocument.spreadsheetml.template" },
+        { "potx", "application/vnd.openxmlformats-officedocument.presentationml.template" },
+        { "txt", "text/plain; charset=utf-8" },
+        { "pdf", "application/pdf" },
+        { "zip", "application/zip" },
+    };
+    const char *dot = strrchr(name, '.');
+    if (dot)
+        for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+            if (g_ascii_strcasecmp(dot + 1, table[i].ext) == 0)
+                return table[i].mime;
+    return "application/octet-stream";
+}
+
 void mg_icap_html_escape(const char *s, size_t len, struct mg_buf *out)
 {
     for (size_t i = 0; i < len; i++) {

@@ -24,6 +24,11 @@ void mg_icap_http_rebuilt_head(const struct mg_icap_head *h, const char *mime, c
                                size_t body_len, const char *job_id, const char *verdict,
                                struct mg_buf *out);
 
+/* The MIME type for a sanitizer's new file name when the sanitizer gave
+ * none (docm renamed to docx keeps no macro-enabled type): a small table of
+ * the renames mugai makes, else application/octet-stream. */
+const char *mg_icap_mime_for_name(const char *name);
+
 /* HTML-escapes s into out. */
 void mg_icap_html_escape(const char *s, size_t len, struct mg_buf *out);
 

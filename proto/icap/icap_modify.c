@@ -332,7 +332,11 @@ static void answer_job(struct mg_icap_tx *tx, struct mg_job *job, bool in_previe
         }
         struct mg_buf head;
         mg_buf_init(&head);
-        mg_icap_http_rebuilt_head(http_head(tx), root->out_mime, root->out_name, olen, mg_job_id(job),
+        /* A renamed file whose sanitizer gave no type must not keep the old one. */
+        const char *mime = root->out_mime;
+        if (!mime && root->out_name)
+            mime = mg_icap_mime_for_name(root->out_name);
+        mg_icap_http_rebuilt_head(http_head(tx), mime, root->out_name, olen, mg_job_id(job),
                                   "sanitized", &head);
         tx->outcome = "sanitized";
         if (mg_buf_failed(&head))

@@ -279,8 +279,12 @@ bool mg_icap_parse_encapsulated(const char *v, size_t len, enum mg_icap_method m
         while (i < len && v[i] >= '0' && v[i] <= '9')
             i++;
         uint64_t off;
-        if (!mg_icap_parse_uint(v + ds, i - ds, &off) || off > MG_ICAP_MAX_ENCAP_BYTES)
+        if (!mg_icap_parse_uint(v + ds, i - ds, &off))
             return false;
+        if (off > MG_ICAP_MAX_ENCAP_BYTES) {
+            out->too_large = true;
+            return false;
+        }
         while (i < len && is_blank(v[i]))
             i++;
         if (i < len) {

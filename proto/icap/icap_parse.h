@@ -83,6 +83,7 @@ struct mg_icap_encap {
     size_t req_hdr, res_hdr;   /* offsets */
     enum mg_icap_body_kind body;
     size_t body_off;           /* offset of the body entity = length of the header part */
+    bool too_large;            /* refused because an offset is over MG_ICAP_MAX_ENCAP_BYTES */
 };
 /* Checks the grammar and the order rules: req-hdr, then res-hdr, then
  * exactly one body entity last; offsets strictly increasing, the first 0,

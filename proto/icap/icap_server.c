@@ -1,3 +1,4 @@
+#include "server/tls.h"
 #include "proto/icap/icap_server.h"
 
 #include <openssl/err.h>
@@ -55,44 +56,6 @@ struct mg_icap_gen *mg_icap_server_gen(struct mg_icap_server *s)
     return g;
 }
 
-static void tls_error(GError **err, const char *what, const char *path)
-{
-    char buf[256];
-    unsigned long e = ERR_get_error();
-    ERR_error_string_n(e, buf, sizeof(buf));
-    ERR_clear_error();
-    g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "[icap] %s %s: %s", what, path ? path : "",
-                e ? buf : "failed");
-}
-
-static SSL_CTX *tls_ctx(const struct mg_icap_config *c, GError **err)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    if (!ctx) {
-        tls_error(err, "TLS context", NULL);
-        return NULL;
-    }
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
-    if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_cert) != 1) {
-        tls_error(err, "cannot load tls-cert", c->tls_cert);
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    if (SSL_CTX_use_PrivateKey_file(ctx, c->tls_key, SSL_FILETYPE_PEM) != 1) {
-        tls_error(err, "cannot load tls-key", c->tls_key);
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    if (SSL_CTX_check_private_key(ctx) != 1) {
-        tls_error(err, "tls-key does not match tls-cert", c->tls_key);
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    return ctx;
-}
-
 static struct mg_icap_gen *gen_new(struct mg_engine_ref *er, GError **err)
 {
     const struct mg_policy *p = mg_engine_policy(er->engine);
@@ -109,7 +72,7 @@ static struct mg_icap_gen *gen_new(struct mg_engine_ref *er, GError **err)
     g->cfg = cfg;
     g->er = mg_engine_ref_get(er);
     mg_icap_istag(p->hash, mg_engine_av_describe(er->engine), g->istag);
-    if (cfg->tls_cert[0] && !(g->tls = tls_ctx(cfg, err))) {
+    if (cfg->tls_cert[0] && !(g->tls = mg_tls_server_ctx("icap", cfg->tls_cert, cfg->tls_key, err))) {
         gen_free(g);
         return NULL;
     }
@@ -136,7 +99,7 @@ bool mg_icap_check_config(const struct mg_policy *p, GError **err)
         g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "[icap] listen: bad address '%s'", cfg->listen);
         ok = false;
     } else if (cfg->tls_cert[0]) {
-        SSL_CTX *ctx = tls_ctx(cfg, err);
+        SSL_CTX *ctx = mg_tls_server_ctx("icap", cfg->tls_cert, cfg->tls_key, err);
         ok = ctx != NULL;
         if (ctx)
             SSL_CTX_free(ctx);

@@ -97,7 +97,7 @@ static void serve_one(struct mg_icap_tx *tx)
     enum mg_icap_io_rc rc = mg_icap_io_read_head(tx->io, MG_ICAP_MAX_HEAD_BYTES, &data, &len);
     if (rc == MG_ICAP_IO_TOO_LONG) {
         tx->close = true;
-        mg_icap_send_status(tx, 400, "Bad Request");
+        mg_icap_send_status(tx, 413, "Request Entity Too Large");
         tx->outcome = "header-too-long";
         return;
     }
@@ -158,8 +158,11 @@ static void serve_one(struct mg_icap_tx *tx)
     if (!enc || dup ||
         !mg_icap_parse_encapsulated(enc->value, enc->value_len, tx->req.method, &tx->encap)) {
         tx->close = true;
-        mg_icap_send_status(tx, 400, "Bad Request");
-        tx->outcome = "bad-encapsulated";
+        if (tx->encap.too_large)
+            mg_icap_send_status(tx, 413, "Request Entity Too Large");
+        else
+            mg_icap_send_status(tx, 400, "Bad Request");
+        tx->outcome = tx->encap.too_large ? "headers-too-large" : "bad-encapsulated";
         return;
     }
     mg_icap_modify(tx);

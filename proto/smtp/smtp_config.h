@@ -25,8 +25,8 @@ struct mg_smtp_config {
     char *next_hop;              /* host:port */
     enum mg_smtp_tls_mode next_hop_tls;
     double next_hop_connect_timeout;
-    double next_hop_timeout;     /* greeting, EHLO, MAIL, RCPT, DATA (RFC 5321 4.5.3.2) */
-    double next_hop_final_timeout; /* the reply to the final "." (10 min) */
+    double next_hop_timeout;     /* greeting, EHLO, MAIL, RCPT, DATA (4 min, see 70-smtp.conf) */
+    double next_hop_final_timeout; /* the reply to the final "." (7 min) */
     struct mg_cidr *clients;
     size_t n_clients;
     char **relay_domains;        /* lowercased; ".example.jp" matches subdomains; "*" any */

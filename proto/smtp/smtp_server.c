@@ -8,6 +8,7 @@
 
 #include "core/log.h"
 #include "proto/smtp/smtp_session.h"
+#include "server/tls.h"
 
 static void gen_free(struct mg_smtp_gen *g)
 {
@@ -35,58 +36,6 @@ struct mg_smtp_gen *mg_smtp_server_gen(struct mg_smtp_server *s)
     return g;
 }
 
-static void tls_error(GError **err, const char *what, const char *path)
-{
-    char buf[256];
-    unsigned long e = ERR_get_error();
-    ERR_error_string_n(e, buf, sizeof(buf));
-    ERR_clear_error();
-    g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "[smtp] %s %s: %s", what, path ? path : "",
-                e ? buf : "failed");
-}
-
-static SSL_CTX *tls_server_ctx(const struct mg_smtp_config *c, GError **err)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    if (!ctx) {
-        tls_error(err, "TLS context", NULL);
-        return NULL;
-    }
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
-    if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_cert) != 1) {
-        tls_error(err, "cannot load tls-cert", c->tls_cert);
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    if (SSL_CTX_use_PrivateKey_file(ctx, c->tls_key, SSL_FILETYPE_PEM) != 1) {
-        tls_error(err, "cannot load tls-key", c->tls_key);
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    if (SSL_CTX_check_private_key(ctx) != 1) {
-        tls_error(err, "tls-key does not match tls-cert", c->tls_key);
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    return ctx;
-}
-
-static SSL_CTX *tls_client_ctx(GError **err)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx) {
-        tls_error(err, "TLS client context", NULL);
-        return NULL;
-    }
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    /* Encryption on a private segment, not authentication (see 70-smtp.conf). */
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-    return ctx;
-}
-
 static struct mg_smtp_gen *gen_new(struct mg_engine_ref *er, GError **err)
 {
     const struct mg_policy *p = mg_engine_policy(er->engine);
@@ -102,11 +51,11 @@ static struct mg_smtp_gen *gen_new(struct mg_engine_ref *er, GError **err)
     atomic_init(&g->refs, 1);
     g->cfg = cfg;
     g->er = mg_engine_ref_get(er);
-    if (cfg->tls_cert[0] && !(g->tls_server = tls_server_ctx(cfg, err))) {
+    if (cfg->tls_cert[0] && !(g->tls_server = mg_tls_server_ctx("smtp", cfg->tls_cert, cfg->tls_key, err))) {
         gen_free(g);
         return NULL;
     }
-    if (cfg->next_hop_tls != MG_TLS_NONE && !(g->tls_client = tls_client_ctx(err))) {
+    if (cfg->next_hop_tls != MG_TLS_NONE && !(g->tls_client = mg_tls_client_ctx("smtp", err))) {
         gen_free(g);
         return NULL;
     }
@@ -131,7 +80,7 @@ bool mg_smtp_check_config(const struct mg_policy *p, GError **err)
         g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "[smtp] next-hop: bad address '%s'", cfg->next_hop);
         ok = false;
     } else if (cfg->tls_cert[0]) {
-        SSL_CTX *ctx = tls_server_ctx(cfg, err);
+        SSL_CTX *ctx = mg_tls_server_ctx("smtp", cfg->tls_cert, cfg->tls_key, err);
         ok = ctx != NULL;
         if (ctx)
             SSL_CTX_free(ctx);

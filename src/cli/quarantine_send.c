@@ -8,6 +8,7 @@
 #include "proto/smtp/smtp_client.h"
 #include "proto/smtp/smtp_cmd.h"
 #include "proto/smtp/smtp_config.h"
+#include "server/tls.h"
 
 bool mg_qrecord_is_mail(const struct mg_qrecord *r)
 {
@@ -76,15 +77,15 @@ bool mg_quarantine_send(const struct mg_policy *pol, const struct mg_qrecord *r,
     }
     SSL_CTX *tls = NULL;
     if (cfg->next_hop_tls != MG_TLS_NONE) {
-        tls = SSL_CTX_new(TLS_client_method());
+        /* The relay's own client context: encryption on the private
+         * segment, not authentication. */
+        tls = mg_tls_client_ctx("smtp", &gerr);
         if (tls == NULL) {
-            snprintf(err, errlen, "cannot create a TLS context");
+            snprintf(err, errlen, "%s", gerr ? gerr->message : "cannot create a TLS context");
+            g_clear_error(&gerr);
             mg_smtp_config_free(cfg);
             return false;
         }
-        SSL_CTX_set_min_proto_version(tls, TLS1_2_VERSION);
-        /* As the relay: encryption on the private segment, not authentication. */
-        SSL_CTX_set_verify(tls, SSL_VERIFY_NONE, NULL);
     }
     /* A trace header in front (like Received:): the recipient and the MTA
      * logs can tell a released original from a sanitized copy. The

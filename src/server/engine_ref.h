@@ -19,12 +19,4 @@ struct mg_engine_ref *mg_engine_ref_new(struct mg_engine *engine, unsigned gener
 struct mg_engine_ref *mg_engine_ref_get(struct mg_engine_ref *r);
 void mg_engine_ref_put(struct mg_engine_ref *r);
 
-/* A slot holding the current engine: readers take a reference under a lock;
- * a reload replaces it atomically. */
-struct mg_engine_slot;
-struct mg_engine_slot *mg_engine_slot_new(struct mg_engine_ref *r); /* takes r's reference */
-struct mg_engine_ref *mg_engine_slot_get(struct mg_engine_slot *s);  /* new reference */
-void mg_engine_slot_swap(struct mg_engine_slot *s, struct mg_engine_ref *r); /* takes r's ref */
-void mg_engine_slot_free(struct mg_engine_slot *s);
-
 #endif

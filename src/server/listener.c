@@ -276,10 +276,13 @@ static void accept_one(struct mg_listener *l)
         return;
     }
     a->fd = fd;
+    pthread_mutex_lock(&l->lock); /* opts change on reload */
+    size_t stack = l->opts.thread_stack ? l->opts.thread_stack : 512 * 1024;
+    pthread_mutex_unlock(&l->lock);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, l->opts.thread_stack ? l->opts.thread_stack : 512 * 1024);
+    pthread_attr_setstacksize(&attr, stack);
     pthread_t t;
     int rc = pthread_create(&t, &attr, conn_main, a);
     pthread_attr_destroy(&attr);

@@ -72,6 +72,17 @@ else
     echo "note: PDF sanitizer or corpus not available, PDF case not run"
 fi
 
+# A macro-enabled Word file (corpus): 200, renamed .docx, macro gone, type corrected
+DOCM=$CORPUS/ooxml/ot_oleform-PR314.docm
+if [ -f "$DOCM" ] && "$MUGAI" version 2>/dev/null | grep -q ' ooxml/'; then
+    run docm -f "$DOCM" -resp http://origin.test/report.docm -rhx "Content-Type: application/vnd.ms-word.document.macroEnabled.12"
+    check ".docm: 200 sanitized, renamed report.docx" bash -c "grep -q 'X-Mugai-Verdict: sanitized' '$T/docm.out' && grep -q 'filename=\"report.docx\"' '$T/docm.out'"
+    check "  Content-Type is the macro-free one" grep -q "Content-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document" "$T/docm.out"
+    check "  no vbaProject in the package" bash -c "python3 -c \"import zipfile,sys; sys.exit(any('vba' in n.lower() for n in zipfile.ZipFile('$T/docm.body').namelist()))\""
+else
+    echo "note: OOXML sanitizer or corpus not available, .docm case not run"
+fi
+
 # PNG: the preview fast path says 204
 run png -f "$FX/photo.png" -resp http://origin.test/photo.png -rhx "Content-Type: image/png"
 check "PNG: 204 decided from the preview" has png "ICAP/1.0 204"

@@ -39,6 +39,7 @@ cases = {
     "offset not starting at 0": respmod(b"req-hdr=5, res-body=200"),
     "body not last": respmod(b"res-body=0, res-hdr=10"),
     "offset past the header block": respmod(b"req-hdr=0, res-hdr=10, res-body=100000"),
+    "offset just past the encapsulated header limit": respmod(b"req-hdr=0, res-hdr=10, res-body=65537"),
     "negative offset": respmod(b"req-hdr=0, res-hdr=-5, res-body=60"),
     "offset mid-header (res-hdr cut)": respmod(b"req-hdr=0, res-hdr=%d, res-body=%d" % (len(REQ) + 3, len(REQ) + len(RES))),
     "req-body in RESPMOD": respmod(b"req-hdr=0, req-body=%d" % len(REQ), headers=REQ),

@@ -95,6 +95,7 @@ class Handler(socketserver.StreamRequestHandler):
 
 class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
+    request_queue_size = 256
     daemon_threads = True
 
 def main():

@@ -338,13 +338,15 @@ start_sink resetter --reset-in-data
 write_conf "$CONF" "${base[@]}" next-hop=127.0.0.1:$SINK_PORT next-hop-timeout=2s
 kill -HUP "$MUGAI_PID"; sleep 0.5
 out=$("${SW[@]}" --to user@lg.example.jp --header "Subject: reset" 2>&1)
-check "next hop resets mid-DATA: client gets 451" grep -q "<\*\* *451 4.4.2" <<<"$out"
+echo "$out" >"$T/swaks-reset.out"
+check "next hop resets mid-DATA: client gets 451" grep -q "<\*\* *451 4.4.2" "$T/swaks-reset.out"
 check "next hop resets mid-DATA: nothing stored there" test "$(count_files "$SINK_DIR/out")" -eq 0
 stop_pid "$SINK_PID"
 write_conf "$CONF" "${base[@]}" next-hop=127.0.0.1:$main_sink_port
 kill -HUP "$MUGAI_PID"; sleep 0.5
 out=$("${SW[@]}" --to user@lg.example.jp 2>&1)
-check "back to the working next hop after a reload" grep -q "<-  250 2.0.0" <<<"$out"
+echo "$out" >"$T/swaks-back.out"
+check "back to the working next hop after a reload" grep -q "<-  250 2.0.0" "$T/swaks-back.out"
 
 # 11. SIGTERM drain: an idle session hears 421 at once; a session inside a
 # transaction may finish it before the deadline (3 s here); one still open

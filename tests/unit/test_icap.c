@@ -141,6 +141,9 @@ static void test_encapsulated(void **state)
     assert_false(ENC("req-hdr=0, res-hdr=+1, res-body=20", MG_ICAP_M_RESPMOD, &e));
     assert_false(ENC("req-hdr=0, res-body=99999999999999999999", MG_ICAP_M_RESPMOD, &e));
     assert_false(ENC("req-hdr=0, res-body=70000", MG_ICAP_M_RESPMOD, &e)); /* over MAX_ENCAP */
+    assert_true(e.too_large);
+    assert_false(ENC("req-hdr=0, res-hdr=20, res-body=10", MG_ICAP_M_RESPMOD, &e));
+    assert_false(e.too_large);
     assert_false(ENC("req-hdr=0, res-body=", MG_ICAP_M_RESPMOD, &e));
     assert_false(ENC("req-hdr=0, res-body=10,", MG_ICAP_M_RESPMOD, &e));
     assert_false(ENC("req-hdr=0 res-body=10", MG_ICAP_M_RESPMOD, &e));
@@ -407,6 +410,10 @@ static void test_rebuilt_head(void **state)
     assert_non_null(strstr(s, "X-Mugai-Job: J1\r\n"));
     assert_int_equal(strcmp(s + strlen(s) - 4, "\r\n\r\n"), 0);
     mg_buf_free(&b);
+    assert_string_equal(mg_icap_mime_for_name("a.DOCX"),
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+    assert_string_equal(mg_icap_mime_for_name("a.txt"), "text/plain; charset=utf-8");
+    assert_string_equal(mg_icap_mime_for_name("noext"), "application/octet-stream");
     mg_buf_init(&b);
     mg_icap_html_escape("<a href='x'>&\"", 14, &b);
     assert_string_equal(mg_buf_cstr(&b), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
