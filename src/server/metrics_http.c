@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,9 +20,19 @@
 
 struct mg_metrics_server {
     struct mg_listener *listener;
-    struct mg_engine_slot *slot;
+    pthread_mutex_t lock;        /* guards er: a reload swaps it */
+    struct mg_engine_ref *er;
     char *listen;
 };
+
+/* A new reference to the current engine (for the signature database age). */
+static struct mg_engine_ref *current_engine(struct mg_metrics_server *m)
+{
+    pthread_mutex_lock(&m->lock);
+    struct mg_engine_ref *er = m->er ? mg_engine_ref_get(m->er) : NULL;
+    pthread_mutex_unlock(&m->lock);
+    return er;
+}
 
 static void reply(struct mg_buf *out, const char *status, const char *ctype, const struct mg_buf *body)
 {
@@ -113,14 +124,15 @@ static void conn_main(int fd, const struct mg_peer *peer, void *ud)
     char head[HEAD_MAX];
     size_t len = read_head(fd, head, sizeof(head), mg_listener_abort_fd(m->listener));
     if (len > 0) {
-        struct mg_engine_ref *er = mg_engine_slot_get(m->slot);
+        struct mg_engine_ref *er = current_engine(m);
         struct mg_buf out;
         mg_buf_init(&out);
         mg_metrics_http_respond(head, len, er ? er->engine : NULL, &out);
         if (!mg_buf_failed(&out))
             send_all(fd, out.data, out.len);
         mg_buf_free(&out);
-        mg_engine_ref_put(er);
+        if (er)
+            mg_engine_ref_put(er);
     }
     close(fd);
 }
@@ -154,7 +166,8 @@ struct mg_metrics_server *mg_metrics_server_new(GKeyFile *kf, struct mg_engine_r
         g_free(m);
         return NULL;
     }
-    m->slot = mg_engine_slot_new(mg_engine_ref_get(er));
+    pthread_mutex_init(&m->lock, NULL);
+    m->er = mg_engine_ref_get(er);
     return m;
 }
 
@@ -174,7 +187,13 @@ unsigned mg_metrics_server_port(const struct mg_metrics_server *m)
 
 void mg_metrics_server_set_engine(struct mg_metrics_server *m, struct mg_engine_ref *er)
 {
-    mg_engine_slot_swap(m->slot, mg_engine_ref_get(er));
+    struct mg_engine_ref *next = mg_engine_ref_get(er);
+    pthread_mutex_lock(&m->lock);
+    struct mg_engine_ref *old = m->er;
+    m->er = next;
+    pthread_mutex_unlock(&m->lock);
+    if (old)
+        mg_engine_ref_put(old);
 }
 
 void mg_metrics_server_free(struct mg_metrics_server *m)
@@ -185,7 +204,9 @@ void mg_metrics_server_free(struct mg_metrics_server *m)
     /* A scrape takes milliseconds; one second then cut off. */
     mg_listener_drain(m->listener, mg_server_now() + 1.0, 1.0);
     mg_listener_free(m->listener);
-    mg_engine_slot_free(m->slot);
+    if (m->er)
+        mg_engine_ref_put(m->er);
+    pthread_mutex_destroy(&m->lock);
     g_free(m->listen);
     g_free(m);
 }
