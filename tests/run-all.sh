@@ -40,7 +40,7 @@ build() { # build dir, meson options...
 step "build (plain, -Werror)"
 if build build-test; then
   step "tests (plain)"
-  meson test -C build-test --num-processes "$jobs" --print-errorlogs --suite unit --suite integration --suite fuzz-replay
+  meson test -C build-test --num-processes "$jobs" --print-errorlogs --suite unit --suite integration --suite fuzz-replay --suite package
   count build-test
 else
   echo "build failed" >&2; failed=$((failed + 1))
