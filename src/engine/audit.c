@@ -69,15 +69,11 @@ static bool last_line_hash(int fd, char out[65])
 }
 
 /* {"prev":"<hash of the previous line>", ...the job's audit object...} */
-static void chained(const struct mg_job *job, const char *prev, struct mg_buf *line)
+static void chained(const char *body, size_t len, const char *prev, struct mg_buf *line)
 {
-    struct mg_buf body;
-    mg_buf_init(&body);
-    mg_report_audit(job, &body);
     mg_buf_printf(line, "{\"prev\":\"%s\",", prev);
-    if (body.len > 1)
-        mg_buf_append(line, body.data + 1, body.len - 1);
-    mg_buf_free(&body);
+    if (len > 1)
+        mg_buf_append(line, body + 1, len - 1);
 }
 
 static bool write_all(int fd, const uint8_t *p, size_t len)
@@ -96,6 +92,19 @@ static bool write_all(int fd, const uint8_t *p, size_t len)
 
 bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job)
 {
+    struct mg_buf body;
+    mg_buf_init(&body);
+    mg_report_audit(job, &body);
+    bool ok = !mg_buf_failed(&body) &&
+              mg_audit_body(pol, mg_job_id(job), (const char *)body.data, body.len);
+    mg_buf_free(&body);
+    return ok;
+}
+
+bool mg_audit_body(const struct mg_policy *pol, const char *job_id, const char *body, size_t len)
+{
+    if (len < 2 || body[0] != '{' || memchr(body, '\n', len) != NULL)
+        return false;
     if (pol->audit == NULL || strcmp(pol->audit, "off") == 0 || *pol->audit == '\0')
         return true;
     struct mg_buf line;
@@ -103,7 +112,7 @@ bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job)
     bool ok = true;
     if (strcmp(pol->audit, "syslog") == 0) {
         pthread_mutex_lock(&syslog_lock);
-        chained(job, syslog_prev, &line);
+        chained(body, len, syslog_prev, &line);
         ok = !mg_buf_failed(&line);
         if (ok) {
             syslog(LOG_MAIL | LOG_INFO, "%.*s", (int)line.len, (const char *)line.data);
@@ -115,7 +124,7 @@ bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job)
     }
     int fd = open(pol->audit, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) {
-        mg_log_errno(MG_LOG_ERROR, mg_job_id(job), NULL, "audit: cannot open %s", pol->audit);
+        mg_log_errno(MG_LOG_ERROR, job_id, NULL, "audit: cannot open %s", pol->audit);
         mg_buf_free(&line);
         return false;
     }
@@ -123,14 +132,14 @@ bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job)
      * processes sharing the file keep one chain and whole lines. */
     char prev[65];
     if (flock(fd, LOCK_EX) != 0 || !last_line_hash(fd, prev)) {
-        mg_log_errno(MG_LOG_ERROR, mg_job_id(job), NULL, "audit: cannot read %s", pol->audit);
+        mg_log_errno(MG_LOG_ERROR, job_id, NULL, "audit: cannot read %s", pol->audit);
         ok = false;
     } else {
-        chained(job, prev, &line);
+        chained(body, len, prev, &line);
         mg_buf_putc(&line, '\n');
         ok = !mg_buf_failed(&line) && write_all(fd, line.data, line.len);
         if (!ok)
-            mg_log_errno(MG_LOG_ERROR, mg_job_id(job), NULL, "audit: write to %s failed", pol->audit);
+            mg_log_errno(MG_LOG_ERROR, job_id, NULL, "audit: write to %s failed", pol->audit);
     }
     flock(fd, LOCK_UN);
     close(fd);

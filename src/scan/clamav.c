@@ -190,3 +190,10 @@ unsigned mg_av_signature_count(const struct mg_av *av)
 {
     return av ? av->sigs : 0;
 }
+
+bool mg_av_set_tmpdir(struct mg_av *av, const char *dir)
+{
+    if (av == NULL || av->engine == NULL)
+        return true;
+    return cl_engine_set_str(av->engine, CL_ENGINE_TMPDIR, dir) == CL_SUCCESS;
+}

@@ -33,5 +33,8 @@ enum mg_av_result mg_av_scan(struct mg_av *av, const uint8_t *data, size_t len,
 const char *mg_av_describe(const struct mg_av *av);
 bool mg_av_has_system_db(const struct mg_av *av);
 unsigned mg_av_signature_count(const struct mg_av *av);
+/* Where libclamav writes its scratch files (a sandbox worker's own folder);
+ * false when libclamav refuses. No-op without an engine. */
+bool mg_av_set_tmpdir(struct mg_av *av, const char *dir);
 
 #endif
