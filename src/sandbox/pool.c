@@ -268,7 +268,7 @@ static bool read_config(struct mg_sandbox *sb, GError **err)
     if (geteuid() == 0 && sb->mode != MG_SANDBOX_OFF) {
         struct passwd *pw = getpwnam(sb->user);
         if (pw == NULL && strcmp(sb->user, "nobody") != 0) {
-            mg_log(MG_LOG_WARN, NULL, NULL, "sandbox: user %s does not exist; workers run as nobody "
+            mg_log(MG_LOG_NOTICE, NULL, NULL, "sandbox: user %s does not exist; workers run as nobody "
                    "(create the user: adduser --system --group %s)", sb->user, sb->user);
             pw = getpwnam("nobody");
         }
