@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mg_sink_init_buf(&s, &out);
     struct mg_ooxml_opts o = {
         .lim = { 1000, 1u << 24, 1u << 26, 200 },
-        .hyperlinks = MG_URL_DEFANG,
+        .hyperlinks = MG_URLS_DEFANG,
         .max_fields = 1000,
     };
     struct mg_ooxml_result res;

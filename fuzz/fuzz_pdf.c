@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const enum mg_url_mode modes[] = { MG_URL_KEEP, MG_URL_DEFANG, MG_URL_REMOVE };
+    static const enum mg_urls_mode modes[] = { MG_URLS_KEEP, MG_URLS_DEFANG, MG_URLS_REMOVE };
     struct mg_pdf_opts opts = {
         .uri = modes[size % 3], .extract_files = true,
         .max_objects = 20000, .max_extract = 1 << 20,

@@ -8,22 +8,13 @@
 #include <strings.h>
 
 #include "engine/contract.h"
+#include "sanitizers/html/html_actions.h"
 #include "sanitizers/html/html_text.h"
 #include "scan/urls.h"
 
 static bool html_accepts(const struct mg_type *t, enum mg_class_action act)
 {
     return t->cls == MG_TC_HTML && (act == MG_DO_SANITIZE || act == MG_DO_TO_TEXT);
-}
-
-static enum mg_urls_mode urls_mode(enum mg_url_mode m)
-{
-    switch (m) {
-    case MG_URL_DEFANG: return MG_URLS_DEFANG;
-    case MG_URL_REMOVE: return MG_URLS_REMOVE;
-    case MG_URL_KEEP: break;
-    }
-    return MG_URLS_KEEP;
 }
 
 static bool job_time_ok(void *ctx)
@@ -47,56 +38,16 @@ static void text_name(const char *name, struct mg_buf *out)
     mg_buf_puts(out, ".txt");
 }
 
-/* Appends ", what ×n" to a detail list when n > 0. */
-static void part(struct mg_buf *b, const char *what, size_t n)
-{
-    if (n == 0)
-        return;
-    if (b->len > 0)
-        mg_buf_puts(b, ", ");
-    mg_buf_printf(b, "%s \xC3\x97%zu", what, n);
-}
-
-static void record(struct mg_item *in, enum mg_action a, struct mg_buf *b)
-{
-    if (b->len > 0 && !mg_buf_failed(b))
-        mg_item_action(in, a, mg_buf_cstr(b));
-    mg_buf_reset(b);
-}
-
 static void record_actions(struct mg_item *in, const struct mg_html_stats *st, size_t urls,
                            enum mg_urls_mode mode)
 {
-    struct mg_buf b;
-    mg_buf_init(&b);
-    mg_item_action(in, MG_A_HTML_TO_TEXT, "");
+    mg_html_record_actions(in, st);
     if (strcasecmp(st->charset, "US-ASCII") != 0 && strcasecmp(st->charset, "UTF-8") != 0 &&
         st->charset[0] != '\0')
         mg_item_action(in, MG_A_CONVERTED_TO_UTF8, st->charset);
-
-    part(&b, "<script>", st->scripts);
-    part(&b, "on*=", st->handlers);
-    part(&b, "javascript:", st->script_urls);
-    record(in, MG_A_SCRIPT_REMOVED, &b);
-    part(&b, "<meta http-equiv=refresh>", st->refreshes);
-    record(in, MG_A_ACTION_REMOVED, &b);
-    part(&b, "<iframe>/<frame>", st->frames);
-    part(&b, "<object>/<embed>/<applet>/<svg>", st->objects);
-    record(in, MG_A_OLE_REMOVED, &b);
-    part(&b, "<form>", st->forms);
-    record(in, MG_A_FORM_REMOVED, &b);
-    part(&b, "http(s)", st->images_remote);
-    part(&b, "cid:", st->images_cid);
-    part(&b, "data:/other", st->images_other);
-    record(in, MG_A_IMAGE_REMOVED, &b);
-    part(&b, "links", st->links_dropped);
-    record(in, MG_A_EXTERNAL_REMOVED, &b);
-    if (st->controls > 0)
-        mg_item_actionf(in, MG_A_CONTROL_STRIPPED, "%zu", st->controls);
     if (urls > 0)
         mg_item_actionf(in, mode == MG_URLS_REMOVE ? MG_A_URL_REMOVED : MG_A_URL_DEFANGED, "%zu",
                         urls);
-    mg_buf_free(&b);
 }
 
 static enum mg_verdict fail(struct mg_item *in, const struct mg_html_stats *st)
@@ -113,6 +64,10 @@ static enum mg_verdict fail(struct mg_item *in, const struct mg_html_stats *st)
         return mg_item_block(in, MG_R_LIMIT_SIZE, "HTML text after conversion");
     case MG_HTML_ERR_TIME:
         return mg_item_block(in, MG_R_LIMIT_TIME, NULL);
+    case MG_HTML_ERR_DEPTH:
+        return mg_item_block(in, MG_R_LIMIT_DEPTH, "HTML elements nested too deeply");
+    case MG_HTML_ERR_ATTRS:
+        return mg_item_block(in, MG_R_LIMIT_COUNT, "too many attributes in one HTML tag");
     case MG_HTML_ERR_RESOURCES:
     case MG_HTML_OK:
         break;
@@ -140,7 +95,7 @@ static enum mg_verdict html_run(struct mg_job *job, struct mg_item *in, struct m
         return fail(in, &st);
     }
 
-    enum mg_urls_mode mode = urls_mode(pol->text_urls);
+    enum mg_urls_mode mode = pol->text_urls;
     size_t urls = 0;
     struct mg_buf *final = &text;
     if (mode != MG_URLS_KEEP) {

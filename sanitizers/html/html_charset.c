@@ -319,12 +319,19 @@ size_t mg_html_bom(const uint8_t *p, size_t len, const char **label)
     return 0;
 }
 
+/* The name goes into reports and notices: labels are ASCII, anything else
+ * a document put there becomes '?'. */
 static void set_charset(struct mg_html_stats *st, const char *name, enum mg_html_cs_source src)
 {
     size_t n = strlen(name);
     if (n >= sizeof(st->charset))
         n = sizeof(st->charset) - 1;
-    memcpy(st->charset, name, n);
+    for (size_t i = 0; i < n; i++) {
+        char ch = name[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                  ch == '-' || ch == '_' || ch == '.' || ch == ':';
+        st->charset[i] = ok ? ch : '?';
+    }
     st->charset[n] = '\0';
     st->charset_source = src;
 }

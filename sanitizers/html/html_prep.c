@@ -63,11 +63,75 @@ static void copy(const uint8_t *p, size_t from, size_t to, struct mg_buf *out)
     mg_buf_append(out, p + run, to - run);
 }
 
-bool mg_html_prep(const uint8_t *p, size_t len, struct mg_buf *out)
+static bool is_blank(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool is_name_start(uint8_t c)
+{
+    return is_alpha(c) || c == '_' || c == ':' || c == '.';
+}
+
+static bool is_name_char(uint8_t c)
+{
+    return is_name_start(c) || (c >= '0' && c <= '9') || c == '-';
+}
+
+/* Reads the start tag at p[i] ('<' and a letter) as libxml2 2.9 does;
+ * returns the offset of its end ('>' or len) and counts its attributes. */
+static size_t scan_start_tag(const uint8_t *p, size_t len, size_t i, size_t *nattrs)
+{
+    size_t j = i + 1;
+    *nattrs = 0;
+    while (j < len && is_name_char(p[j]))
+        j++;
+    for (;;) {
+        while (j < len && is_blank(p[j]))
+            j++;
+        if (j >= len || p[j] == '>' || (p[j] == '/' && j + 1 < len && p[j + 1] == '>'))
+            return j;
+        size_t k = j;
+        if (is_name_start(p[j])) {
+            while (j < len && is_name_char(p[j]))
+                j++;
+            ++*nattrs;
+            if (*nattrs > MG_HTML_MAX_ATTRS)
+                return j;
+            while (j < len && is_blank(p[j]))
+                j++;
+            if (j < len && p[j] == '=') {
+                j++;
+                while (j < len && is_blank(p[j]))
+                    j++;
+                if (j < len && (p[j] == '"' || p[j] == '\'')) {
+                    uint8_t q = p[j];
+                    size_t e = j + 1;
+                    while (e < len && p[e] != q)
+                        e++;
+                    if (e < len)
+                        j = e + 1;        /* unmatched: left to the bogus rule below */
+                } else {
+                    while (j < len && !is_blank(p[j]) && p[j] != '>')
+                        j++;
+                }
+            }
+        }
+        if (j == k) {                     /* bogus: up to a blank or the end of the tag */
+            while (j < len && !is_blank(p[j]) && p[j] != '>' &&
+                   !(p[j] == '/' && j + 1 < len && p[j + 1] == '>'))
+                j++;
+            if (j == k)
+                j++;
+        }
+    }
+}
+
+enum mg_html_error mg_html_prep(const uint8_t *p, size_t len, struct mg_buf *out)
 {
     size_t i = 0, done = 0;
     if (len == 0)
-        return !mg_buf_failed(out);
+        return mg_buf_failed(out) ? MG_HTML_ERR_LIMIT : MG_HTML_OK;
     while (i < len) {
         if (p[i] != '<' || i + 1 >= len) {
             i++;
@@ -98,6 +162,14 @@ bool mg_html_prep(const uint8_t *p, size_t len, struct mg_buf *out)
             i = skip_past(p, len, i + 6, end, true);
             continue;
         }
+        if (is_alpha(q[1])) {
+            size_t n;
+            size_t end = scan_start_tag(p, len, i, &n);
+            if (n > MG_HTML_MAX_ATTRS)
+                return MG_HTML_ERR_ATTRS;
+            i = end > i ? end : i + 1;
+            continue;
+        }
         bool bogus = false;
         if (q[1] == '!' && !starts_ci(q, avail, "<!doctype"))
             bogus = true;
@@ -112,5 +184,5 @@ bool mg_html_prep(const uint8_t *p, size_t len, struct mg_buf *out)
         done = i;
     }
     copy(p, done, len, out);
-    return !mg_buf_failed(out);
+    return mg_buf_failed(out) ? MG_HTML_ERR_LIMIT : MG_HTML_OK;
 }

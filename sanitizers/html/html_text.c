@@ -3,14 +3,13 @@
  *
  * SAX, not a tree: nothing is built, so memory does not grow with the
  * number of elements, and the callbacks can stop the parser on the time
- * and output limits. Depth: libxml2 keeps only a name stack (one pointer a
- * level) once XML_PARSE_HUGE lifts its 256-level limit, and that limit
- * would otherwise end the parse silently, losing the rest of the text. Our
- * own context stack is bounded (CTX_MAX); deeper structure is flattened,
- * its text still written. */
+ * and output limits. Depth: libxml2 2.9's own 256-level limit ends the
+ * parse with the rest of the text silently lost, so XML_PARSE_HUGE lifts
+ * it and we refuse more than MG_HTML_MAX_DEPTH levels ourselves (an error,
+ * not a truncation). Our context stack is smaller (CTX_MAX): deeper lists
+ * and quotes are flattened, their text still written. */
 #include "sanitizers/html/html_text.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,10 +336,10 @@ static void image(struct conv *c, const xmlChar **atts)
     }
     if (!any)
         return;
-    mg_html_out_literal(&c->out, "[", 1);
-    /* Cut at a character boundary. */
-    while (n > 0 && n < strlen(alt) && ((unsigned char)alt[n] & 0xC0) == 0x80)
+    /* A cut alt text ends at a character boundary. */
+    while (n > 0 && alt[n] != '\0' && ((unsigned char)alt[n] & 0xC0) == 0x80)
         n--;
+    mg_html_out_literal(&c->out, "[", 1);
     mg_html_out_text(&c->out, (const uint8_t *)alt, n, false);
     c->out.soft_space = false;
     mg_html_out_literal(&c->out, "]", 1);
@@ -351,6 +350,10 @@ static void on_start(void *ud, const xmlChar *name, const xmlChar **atts)
     struct conv *c = ud;
     if (!tick(c))
         return;
+    if (c->depth >= MG_HTML_MAX_DEPTH) {
+        stop(c, MG_HTML_ERR_DEPTH);
+        return;
+    }
     c->depth++;
     const struct mg_html_element *el = mg_html_element((const char *)name);
     count_element(c, el, atts);
@@ -493,28 +496,21 @@ const char *mg_html_error_name(enum mg_html_error e)
     case MG_HTML_ERR_DECODE: return "undecodable text";
     case MG_HTML_ERR_PARSE: return "HTML parser failure";
     case MG_HTML_ERR_LIMIT: return "size limit";
+    case MG_HTML_ERR_DEPTH: return "nesting too deep";
+    case MG_HTML_ERR_ATTRS: return "too many attributes in one tag";
     case MG_HTML_ERR_TIME: return "time limit";
     case MG_HTML_ERR_RESOURCES: return "out of memory";
     }
     return "?";
 }
 
-/* Parses the UTF-8 text with libxml2, rendering into c->out. */
+/* Parses the UTF-8 text with libxml2's push parser, rendering into c->out.
+ * Push, fed in chunks, so that the time limit is also polled where libxml2
+ * works without calling us back (stray end tags, long tags). */
 static bool parse(struct conv *c, const uint8_t *utf8, size_t len)
 {
     if (len == 0)
         return true;
-    if (len > INT_MAX) {
-        c->st->error = MG_HTML_ERR_LIMIT;
-        return false;
-    }
-    htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt((const char *)utf8, (int)len);
-    if (ctxt == NULL) {
-        c->st->error = MG_HTML_ERR_RESOURCES;
-        return false;
-    }
-    /* Our handler replaces the default tree builder (as htmlSAXParseDoc
-     * does); it is detached again before the context is freed. */
     xmlSAXHandler sax;
     memset(&sax, 0, sizeof(sax));
     sax.startElement = on_start;
@@ -523,19 +519,29 @@ static bool parse(struct conv *c, const uint8_t *utf8, size_t len)
     sax.ignorableWhitespace = on_text;
     sax.cdataBlock = on_raw;
     sax.initialized = 1;                          /* SAX1-style: startElement, not ...Ns */
-    xmlSAXHandler *orig = ctxt->sax;
-    ctxt->sax = &sax;
-    ctxt->userData = c;
+    /* libxml2 copies the handler and calls back with c. */
+    htmlParserCtxtPtr ctxt = htmlCreatePushParserCtxt(&sax, c, NULL, 0, NULL,
+                                                      XML_CHAR_ENCODING_UTF8);
+    if (ctxt == NULL) {
+        c->st->error = MG_HTML_ERR_RESOURCES;
+        return false;
+    }
     c->ctxt = ctxt;
-
-    /* UTF-8, fixed: no BOM sniffing or <meta> may switch it. */
-    if (ctxt->input->encoding != NULL)
-        xmlFree((xmlChar *)ctxt->input->encoding);
-    ctxt->input->encoding = xmlStrdup(BAD_CAST "UTF-8");
-    xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
+    /* UTF-8, fixed: no <meta> may switch it. */
+    if (ctxt->input != NULL && ctxt->input->encoding == NULL)
+        ctxt->input->encoding = xmlStrdup(BAD_CAST "UTF-8");
     htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
                                  HTML_PARSE_NOWARNING | HTML_PARSE_IGNORE_ENC | XML_PARSE_HUGE);
-    htmlParseDocument(ctxt);
+
+    const size_t chunk = 16384;
+    for (size_t off = 0; off < len && !c->stopped && !ctxt->disableSAX; off += chunk) {
+        size_t n = len - off < chunk ? len - off : chunk;
+        htmlParseChunk(ctxt, (const char *)utf8 + off, (int)n, 0);
+        if (c->opts->time_ok != NULL && !c->opts->time_ok(c->opts->time_ctx))
+            stop(c, MG_HTML_ERR_TIME);
+    }
+    if (!c->stopped && !ctxt->disableSAX)
+        htmlParseChunk(ctxt, NULL, 0, 1);
 
     bool ok = true;
     if (c->stopped) {
@@ -547,8 +553,6 @@ static bool parse(struct conv *c, const uint8_t *utf8, size_t len)
                                                         : MG_HTML_ERR_PARSE;
         ok = false;
     }
-    ctxt->sax = orig;
-    ctxt->userData = ctxt;
     if (ctxt->myDoc != NULL) {
         xmlFreeDoc(ctxt->myDoc);
         ctxt->myDoc = NULL;
@@ -574,9 +578,12 @@ bool mg_html_to_text(const uint8_t *html, size_t len, const char *charset_label,
     mg_buf_set_limit(&utf8, max_in);
     mg_buf_set_limit(&prepped, max_in);
     bool ok = mg_html_decode(html, len, charset_label, &utf8, stats);
-    if (ok && !mg_html_prep(utf8.data, utf8.len, &prepped)) {
-        stats->error = MG_HTML_ERR_LIMIT;
-        ok = false;
+    if (ok) {
+        enum mg_html_error e = mg_html_prep(utf8.data, utf8.len, &prepped);
+        if (e != MG_HTML_OK) {
+            stats->error = e;
+            ok = false;
+        }
     }
     mg_buf_free(&utf8);
 

@@ -27,6 +27,11 @@
 
 #define MG_HTML_DEFAULT_MAX_OUTPUT ((size_t)32 << 20)
 #define MG_HTML_DEFAULT_MAX_INPUT ((size_t)64 << 20)
+/* Structure no real document needs, refused because libxml2 2.9 spends
+ * time proportional to the depth on every stray end tag and to the square
+ * of the attribute count on every tag. */
+#define MG_HTML_MAX_DEPTH 512
+#define MG_HTML_MAX_ATTRS 256
 
 struct mg_html_opts {
     size_t max_input;          /* decoded bytes given to the parser; 0 = default */
@@ -42,6 +47,8 @@ enum mg_html_error {
     MG_HTML_ERR_DECODE,        /* no charset decodes the bytes cleanly */
     MG_HTML_ERR_PARSE,         /* libxml2 gave up (fatal error): text would be lost */
     MG_HTML_ERR_LIMIT,         /* max_input or max_output exceeded */
+    MG_HTML_ERR_DEPTH,         /* elements nested deeper than MG_HTML_MAX_DEPTH */
+    MG_HTML_ERR_ATTRS,         /* a tag with more than MG_HTML_MAX_ATTRS attributes */
     MG_HTML_ERR_TIME,          /* time_ok said stop */
     MG_HTML_ERR_RESOURCES,     /* out of memory */
 };

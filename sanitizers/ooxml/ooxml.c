@@ -40,7 +40,7 @@ static bool ooxml_accepts(const struct mg_type *t, enum mg_class_action act)
 /* [ooxml] hyperlinks = keep | defang | remove. The policy loader does not
  * know module keys yet, so a bad value is caught here: logged, and the item
  * tempfails (nothing is lost; it goes through once the setting is fixed). */
-static bool hyperlink_mode(const struct mg_job *job, const struct mg_item *in, enum mg_url_mode *mode)
+static bool hyperlink_mode(const struct mg_job *job, const struct mg_item *in, enum mg_urls_mode *mode)
 {
     static const char *const choices[] = { "keep", "defang", "remove", NULL };
     const struct mg_policy *pol = mg_job_policy(job);
@@ -52,7 +52,7 @@ static bool hyperlink_mode(const struct mg_job *job, const struct mg_item *in, e
         g_clear_error(&err);
         return false;
     }
-    *mode = (enum mg_url_mode)idx;
+    *mode = (enum mg_urls_mode)idx;
     return true;
 }
 
@@ -60,7 +60,7 @@ static enum mg_verdict ooxml_run(struct mg_job *job, struct mg_item *in, struct 
 {
     const struct mg_policy *pol = mg_job_policy(job);
     struct adapter ad = { job, in };
-    enum mg_url_mode links;
+    enum mg_urls_mode links;
     if (!hyperlink_mode(job, in, &links))
         return mg_item_tempfail(in, MG_R_INTERNAL, "[ooxml] hyperlinks has an invalid value");
     struct mg_ooxml_opts o = {

@@ -460,10 +460,10 @@ static void decide_rel(struct ctx *c, struct relset *s, struct rel *r)
     enum mg_ooxml_kind rk = mg_ooxml_kind_of_rel(r->type);
     if (r->external) {
         if (mg_ooxml_rel_is_hyperlink(r->type) && safe_hyperlink(r->target)) {
-            if (c->o->hyperlinks == MG_URL_REMOVE) {
+            if (c->o->hyperlinks == MG_URLS_REMOVE) {
                 r->removed = true;
                 c->urls_removed++;
-            } else if (c->o->hyperlinks == MG_URL_DEFANG) {
+            } else if (c->o->hyperlinks == MG_URLS_DEFANG) {
                 r->new_target = defang(r->target);
                 c->urls_defanged++;
             }

@@ -15,7 +15,7 @@
 
 struct mg_ooxml_opts {
     struct mg_zip_limits lim;
-    enum mg_url_mode hyperlinks;    /* external hyperlinks: keep, defang, remove */
+    enum mg_urls_mode hyperlinks;    /* external hyperlinks: keep, defang, remove */
     size_t max_fields;              /* field codes per part (0 = 100000) */
     void (*action)(void *ud, enum mg_action a, const char *detail);
     bool (*charge)(void *ud, uint64_t n);   /* NULL: no job budget */

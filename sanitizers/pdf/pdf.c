@@ -49,7 +49,7 @@ static bool pdf_read_opts(const struct mg_policy *p, struct mg_pdf_opts *o, char
         g_clear_error(&e);
         return false;
     }
-    o->uri = uri == 0 ? MG_URL_KEEP : uri == 1 ? MG_URL_DEFANG : MG_URL_REMOVE;
+    o->uri = uri == 0 ? MG_URLS_KEEP : uri == 1 ? MG_URLS_DEFANG : MG_URLS_REMOVE;
     o->extract_files = files == 1;
     o->max_objects = max_objects;
     o->max_extract = p->limits.max_item_size;

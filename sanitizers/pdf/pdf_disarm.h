@@ -15,7 +15,7 @@
 #include "engine/contract.h"
 
 struct mg_pdf_opts {
-    enum mg_url_mode uri;      /* keep, defang or remove link targets */
+    enum mg_urls_mode uri;      /* keep, defang or remove link targets */
     bool extract_files;        /* hand embedded files to hooks->embedded before removing */
     uint64_t max_objects;      /* object numbers walked at most (0 = default) */
     uint64_t max_extract;      /* decoded size cap for an extracted file (0 = none) */

@@ -323,9 +323,9 @@ static const char *bare(const char *name)
 /* Rewrites or removes a URI action in place per policy. */
 static void uri_policy(struct walk *w, qpdf_oh a)
 {
-    if (w->dry || w->opts->uri == MG_URL_KEEP)
+    if (w->dry || w->opts->uri == MG_URLS_KEEP)
         return;
-    if (w->opts->uri == MG_URL_REMOVE) {
+    if (w->opts->uri == MG_URLS_REMOVE) {
         neutralize(w, a);
         w->urls++;
         return;
@@ -655,7 +655,7 @@ static void walk_key(struct walk *w, qpdf_oh d, const char *key, const char *lab
             note(w, kind, "%s (%s)", where, bare(s));
             neutralize(w, v);
             remove_key(w, d, key);
-        } else if (c == MG_PDF_ACT_URI && w->opts->uri == MG_URL_REMOVE) {
+        } else if (c == MG_PDF_ACT_URI && w->opts->uri == MG_URLS_REMOVE) {
             /* Counted as a finding when verifying: the policy said remove. */
             if (w->dry)
                 w->found++;
@@ -875,7 +875,7 @@ enum mg_pdf_status mg_pdf_walk(qpdf_data q, const uint8_t *data, size_t len,
     if (w.urls > 0 && !dry && hooks != NULL && hooks->action != NULL) {
         char n[32];
         snprintf(n, sizeof(n), "%zu", w.urls);
-        hooks->action(hooks->ctx, opts->uri == MG_URL_REMOVE ? MG_A_URL_REMOVED
+        hooks->action(hooks->ctx, opts->uri == MG_URLS_REMOVE ? MG_A_URL_REMOVED
                                                              : MG_A_URL_DEFANGED, n);
         w.found++;
     }

@@ -12,21 +12,11 @@ static bool text_accepts(const struct mg_type *t, enum mg_class_action act)
     return t->cls == MG_TC_TEXT && (act == MG_DO_SANITIZE || act == MG_DO_TO_TEXT);
 }
 
-static enum mg_urls_mode urls_mode(enum mg_url_mode m)
-{
-    switch (m) {
-    case MG_URL_DEFANG: return MG_URLS_DEFANG;
-    case MG_URL_REMOVE: return MG_URLS_REMOVE;
-    case MG_URL_KEEP: break;
-    }
-    return MG_URLS_KEEP;
-}
-
 static enum mg_verdict text_run(struct mg_job *job, struct mg_item *in, struct mg_sink *out)
 {
     const struct mg_policy *pol = mg_job_policy(job);
     struct mg_text_opts o = {
-        .urls = urls_mode(pol->text_urls),
+        .urls = pol->text_urls,
         .url_removed = mg_job_gettext(job, N_("[link removed]")),
         .max_out = pol->limits.max_item_size > SIZE_MAX ? SIZE_MAX
                                                         : (size_t)pol->limits.max_item_size,

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fileio.h"
 #include "core/log.h"
 #include "sandbox/sandbox.h"
 #include "mg_config.h"
@@ -136,39 +137,7 @@ uint8_t *mg_cli_read_file(const char *path, size_t max, size_t *len)
 
 bool mg_cli_write_file(const char *path, const void *data, size_t len)
 {
-    struct mg_buf tmp;
-    mg_buf_init(&tmp);
-    mg_buf_printf(&tmp, "%s.mugai-tmp-%ld", path, (long)getpid());
-    const char *tpath = mg_buf_cstr(&tmp);
-    int fd = open(tpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
-        mg_buf_free(&tmp);
-        return false;
-    }
-    const uint8_t *p = data;
-    size_t left = len;
-    bool ok = true;
-    while (ok && left > 0) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            ok = false;
-        else
-            p += n, left -= (size_t)n;
-    }
-    if (ok && fsync(fd) != 0)
-        ok = false;
-    int e = errno;
-    if (close(fd) != 0)
-        ok = false;
-    if (ok && rename(tpath, path) != 0)
-        ok = false, e = errno;
-    if (!ok)
-        unlink(tpath);
-    mg_buf_free(&tmp);
-    errno = e;
-    return ok;
+    return mg_file_write_atomic(path, data, len, 0644);
 }
 
 bool mg_cli_wants_help(int argc, char **argv, const char *help_msgid)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/fileio.h"
 
 struct mg_spool {
     struct mg_buf mem;
@@ -79,21 +80,6 @@ static void fail(struct mg_spool *sp, int err)
         sp->error = err ? err : EIO;
 }
 
-static bool write_all(int fd, const uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return false;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 static int open_tmp(const char *dir)
 {
 #ifdef O_TMPFILE
@@ -126,7 +112,7 @@ static bool spill(struct mg_spool *sp)
         fail(sp, errno);
         return false;
     }
-    if (!write_all(fd, sp->mem.data, sp->mem.len)) {
+    if (!mg_fd_write_all(fd, sp->mem.data, sp->mem.len)) {
         fail(sp, errno);
         close(fd);
         return false;
@@ -154,7 +140,7 @@ bool mg_spool_write(struct mg_spool *sp, const void *data, size_t len)
             fail(sp, ENOMEM);
             return false;
         }
-    } else if (!write_all(sp->fd, data, len)) {
+    } else if (!mg_fd_write_all(sp->fd, data, len)) {
         fail(sp, errno);
         return false;
     }
@@ -207,5 +193,5 @@ bool mg_spool_copy_to_fd(struct mg_spool *sp, int fd)
     const uint8_t *p = mg_spool_view(sp, &len);
     if (p == NULL)
         return sp->error == 0;
-    return write_all(fd, p, len);
+    return mg_fd_write_all(fd, p, len);
 }

@@ -10,6 +10,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "core/fileio.h"
 #include "core/log.h"
 #include "engine/report.h"
 
@@ -76,20 +77,6 @@ static void chained(const char *body, size_t len, const char *prev, struct mg_bu
         mg_buf_append(line, body + 1, len - 1);
 }
 
-static bool write_all(int fd, const uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job)
 {
     struct mg_buf body;
@@ -137,7 +124,7 @@ bool mg_audit_body(const struct mg_policy *pol, const char *job_id, const char *
     } else {
         chained(body, len, prev, &line);
         mg_buf_putc(&line, '\n');
-        ok = !mg_buf_failed(&line) && write_all(fd, line.data, line.len);
+        ok = !mg_buf_failed(&line) && mg_fd_write_all(fd, line.data, line.len);
         if (!ok)
             mg_log_errno(MG_LOG_ERROR, job_id, NULL, "audit: write to %s failed", pol->audit);
     }

@@ -124,7 +124,7 @@ struct mg_policy *mg_policy_load(const char *path, GError **err)
     p->lang = (enum mg_lang)lang;
     p->log_dest = (enum mg_log_dest)dest;
     p->av_mode = (enum mg_av_mode)av;
-    p->text_urls = (enum mg_url_mode)urls;
+    p->text_urls = (enum mg_urls_mode)urls;
     fix_own_db(p);
     hash_config(p);
     return p;

@@ -10,9 +10,9 @@
 #include "core/log.h"
 #include "scan/clamav.h"
 #include "scan/type.h"
+#include "scan/urls.h"
 
 enum mg_class_action { MG_DO_SANITIZE = 0, MG_DO_TO_TEXT, MG_DO_BLOCK, MG_DO_PASS };
-enum mg_url_mode { MG_URL_KEEP = 0, MG_URL_DEFANG, MG_URL_REMOVE };
 enum mg_lang { MG_LANG_JA = 0, MG_LANG_EN };
 
 struct mg_limits {
@@ -40,7 +40,7 @@ struct mg_policy {
     char *av_own_db;
     char *av_extra_db;
     uint64_t av_max_scan_size;
-    enum mg_url_mode text_urls;
+    enum mg_urls_mode text_urls;
     char hash[65];                      /* SHA-256 of the effective configuration */
     GKeyFile *kf;                       /* whole configuration, for the modules' own sections */
 };

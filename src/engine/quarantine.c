@@ -10,46 +10,16 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "engine/report.h"
 
+/* Atomic and durable; the folder itself is fsync'd by the caller once. */
 static bool write_durable(const char *dir, const char *name, const void *data, size_t len)
 {
-    char *tmp = g_strdup_printf("%s/.%s.tmp", dir, name);
-    char *dst = g_strdup_printf("%s/%s", dir, name);
-    bool ok = false;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd >= 0) {
-        const uint8_t *p = data;
-        size_t left = len;
-        ok = true;
-        while (ok && left > 0) {
-            ssize_t n = write(fd, p, left);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                ok = false;
-            else
-                p += n, left -= (size_t)n;
-        }
-        ok = ok && fsync(fd) == 0;
-        ok = (close(fd) == 0) && ok;
-        ok = ok && rename(tmp, dst) == 0;
-        if (!ok)
-            unlink(tmp);
-    }
-    g_free(tmp);
-    g_free(dst);
-    return ok;
-}
-
-static bool fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    bool ok = fsync(fd) == 0;
-    close(fd);
+    char *path = g_build_filename(dir, name, NULL);
+    bool ok = mg_file_write_atomic(path, data, len, 0600);
+    g_free(path);
     return ok;
 }
 
@@ -134,7 +104,7 @@ bool mg_quarantine_store_rec(const struct mg_policy *pol, const struct mg_quaran
     bool ok = g_mkdir_with_parents(blobdir, 0700) == 0 && g_mkdir_with_parents(recdir, 0700) == 0;
     /* Written even when present: a concurrent purge may be removing it. */
     if (ok)
-        ok = write_durable(blobdir, sha, data, len) && fsync_dir(blobdir);
+        ok = write_durable(blobdir, sha, data, len) && mg_dir_fsync(blobdir);
 
     if (ok) {
         char *name = g_strdup_printf("%s.json", id);
@@ -153,7 +123,7 @@ bool mg_quarantine_store_rec(const struct mg_policy *pol, const struct mg_quaran
         gsize klen = 0;
         gchar *text = g_key_file_to_data(kf, &klen, NULL);
         char *name = g_strdup_printf("%s.ini", id);
-        ok = text != NULL && write_durable(recdir, name, text, klen) && fsync_dir(recdir);
+        ok = text != NULL && write_durable(recdir, name, text, klen) && mg_dir_fsync(recdir);
         g_free(name);
         g_free(text);
         g_key_file_free(kf);

@@ -1,8 +1,8 @@
-/* Scanner compilation, runtime dispatch and the streaming wrapper. The
- * scanning loops live in scanner_scalar.c, scanner_sse42.c, scanner_avx2.c. */
+/* Scanner runtime: implementation choice, verification of candidates, block
+ * and streaming scans. Compilation is in scanner_build.c, the scanning loops
+ * in scanner_scalar.c, scanner_sse42.c, scanner_avx2.c, scanner_avx512.c. */
 #include "scan/scanner_int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,64 +17,33 @@ struct mg_scan_stream {
     uint8_t seam[2 * MG_PATTERN_MAX_LEN];
 };
 
-static void set_err(char *errbuf, size_t errlen, const char *msg)
-{
-    if (errbuf && errlen > 0)
-        snprintf(errbuf, errlen, "%s", msg);
-}
-
-/* A rough frequency of each (folded) byte in mail and office data: the anchor
- * pair of a pattern is the one with the lowest product, so that the filter
- * fires rarely on prose, markup, base64 and binary alike. Only relative
- * values matter. */
-static unsigned byte_weight(uint8_t b)
-{
-    static const char common[] = "etaoinsrhldcumfpgwyb";
-    if (b == ' ' || b == 0)
-        return 100;
-    if (b >= 'a' && b <= 'z')
-        return strchr(common, b) ? 60 : 12;
-    if (b >= '0' && b <= '9')
-        return 25;
-    if (b == '\r' || b == '\n' || b == '\t')
-        return 30;
-    if (b == '.' || b == ',' || b == '-' || b == '=' || b == '"' || b == '\'')
-        return 25;
-    if (b == 0xff || b == 0xe3 || b == 0x81 || b == 0x82 || b == 0x83)
-        return 40;                  /* 0xff fill, UTF-8 hiragana/katakana lead */
-    if (b >= 0x80)
-        return 15;
-    return 8;                       /* other punctuation, control bytes */
-}
-
-static int cmp_entry(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static uint32_t slot_hash(uint32_t pair, uint32_t mask)
-{
-    return ((pair * 0x9E3779B1u) >> 13) & mask;
-}
-
 bool mg_scanner_impl_supported(enum mg_scan_impl impl)
 {
     switch (impl) {
     case MG_SCAN_AUTO:
     case MG_SCAN_SCALAR:
         return true;
+#if defined(__x86_64__) || defined(__i386__)
     case MG_SCAN_SSE42:
         __builtin_cpu_init();
         return __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("ssse3");
     case MG_SCAN_AVX2:
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2");
+    case MG_SCAN_AVX512:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512f");
+#else
+    case MG_SCAN_SSE42:
+    case MG_SCAN_AVX2:
+    case MG_SCAN_AVX512:
+        return false;
+#endif
     }
     return false;
 }
 
-static enum mg_scan_impl resolve_impl(enum mg_scan_impl want)
+enum mg_scan_impl mg_scan_resolve_impl(enum mg_scan_impl want)
 {
     if (want != MG_SCAN_AUTO)
         return want;
@@ -85,6 +54,10 @@ static enum mg_scan_impl resolve_impl(enum mg_scan_impl want)
         return MG_SCAN_SSE42;
     if (env && strcmp(env, "avx2") == 0)
         return MG_SCAN_AVX2;
+    if (env && strcmp(env, "avx512") == 0)
+        return MG_SCAN_AVX512;
+    if (mg_scanner_impl_supported(MG_SCAN_AVX512))
+        return MG_SCAN_AVX512;
     if (mg_scanner_impl_supported(MG_SCAN_AVX2))
         return MG_SCAN_AVX2;
     if (mg_scanner_impl_supported(MG_SCAN_SSE42))
@@ -95,6 +68,7 @@ static enum mg_scan_impl resolve_impl(enum mg_scan_impl want)
 static const char *impl_str(enum mg_scan_impl impl)
 {
     switch (impl) {
+    case MG_SCAN_AVX512: return "avx512";
     case MG_SCAN_AVX2: return "avx2";
     case MG_SCAN_SSE42: return "sse42";
     default: return "scalar";
@@ -103,7 +77,7 @@ static const char *impl_str(enum mg_scan_impl impl)
 
 const char *mg_scanner_impl_name(void)
 {
-    enum mg_scan_impl impl = resolve_impl(MG_SCAN_AUTO);
+    enum mg_scan_impl impl = mg_scan_resolve_impl(MG_SCAN_AUTO);
     return mg_scanner_impl_supported(impl) ? impl_str(impl) : "unsupported";
 }
 
@@ -117,165 +91,6 @@ size_t mg_scanner_max_len(const struct mg_scanner *s)
     return s->max_len;
 }
 
-/* Chooses the anchor offset of a pattern of len >= 2 (folded bytes). */
-static uint8_t choose_anchor(const uint8_t *p, size_t len)
-{
-    size_t best = 0;
-    unsigned best_score = ~0u;
-    for (size_t k = 0; k + 1 < len; k++) {
-        unsigned sc = byte_weight(p[k]) * byte_weight(p[k + 1]);
-        if (sc < best_score) {
-            best_score = sc;
-            best = k;
-        }
-    }
-    return (uint8_t)best;
-}
-
-static size_t case_variants(uint8_t b, bool nocase, uint8_t out[2])
-{
-    out[0] = b;
-    if (nocase && b >= 'a' && b <= 'z') {
-        out[1] = (uint8_t)(b - 32);
-        return 2;
-    }
-    return 1;
-}
-
-struct mg_scanner *mg_scanner_compile(const struct mg_pattern *pats, size_t n,
-                                      char *errbuf, size_t errlen)
-{
-    return mg_scanner_compile_impl(pats, n, MG_SCAN_AUTO, errbuf, errlen);
-}
-
-static bool build_pairs(struct mg_scanner *s, char *errbuf, size_t errlen)
-{
-    /* Entries as (pair << 32 | pattern index), at most 4 per pattern. */
-    uint64_t *ent = calloc(s->npats * 4 + 1, sizeof *ent);
-    if (!ent) {
-        set_err(errbuf, errlen, "out of memory");
-        return false;
-    }
-    size_t ne = 0;
-    for (size_t i = 0; i < s->npats; i++) {
-        const struct mg_spat *p = &s->pats[i];
-        if (p->len < 2)
-            continue;
-        const uint8_t *b = s->bytes + p->off + p->k;
-        uint8_t v0[2], v1[2];
-        size_t n0 = case_variants(b[0], p->nocase, v0), n1 = case_variants(b[1], p->nocase, v1);
-        for (size_t x = 0; x < n0; x++)
-            for (size_t y = 0; y < n1; y++)
-                ent[ne++] = ((uint64_t)(v0[x] | (uint32_t)v1[y] << 8) << 32) | i;
-    }
-    qsort(ent, ne, sizeof *ent, cmp_entry);
-    size_t distinct = 0;
-    for (size_t i = 0; i < ne; i++)
-        if (i == 0 || (ent[i] >> 32) != (ent[i - 1] >> 32))
-            distinct++;
-    uint32_t size = 16;
-    while (size < distinct * 2 + 1)
-        size <<= 1;
-    s->slot_mask = size - 1;
-    s->slots = malloc(size * sizeof *s->slots);
-    s->entries = malloc((ne + 1) * sizeof *s->entries);
-    if (!s->slots || !s->entries) {
-        free(ent);
-        set_err(errbuf, errlen, "out of memory");
-        return false;
-    }
-    for (uint32_t i = 0; i < size; i++)
-        s->slots[i].pair = UINT32_MAX;
-    for (size_t i = 0; i < ne;) {
-        uint32_t pair = (uint32_t)(ent[i] >> 32);
-        size_t j = i;
-        while (j < ne && (uint32_t)(ent[j] >> 32) == pair) {
-            s->entries[j] = (uint32_t)ent[j];
-            j++;
-        }
-        uint32_t h = slot_hash(pair, s->slot_mask);
-        while (s->slots[h].pair != UINT32_MAX)
-            h = (h + 1) & s->slot_mask;
-        s->slots[h] = (struct mg_pair_slot){ .pair = pair, .start = (uint32_t)i, .count = (uint32_t)(j - i) };
-        s->bitmap[pair >> 5] |= 1u << (pair & 31);
-        uint8_t a = (uint8_t)pair, b = (uint8_t)(pair >> 8);
-        unsigned bucket = mg_scan_fold[a] & 7;
-        s->lo0[a & 15] |= (uint8_t)(1u << bucket);
-        s->hi0[a >> 4] |= (uint8_t)(1u << bucket);
-        s->lo1[b & 15] |= (uint8_t)(1u << bucket);
-        s->hi1[b >> 4] |= (uint8_t)(1u << bucket);
-        i = j;
-    }
-    free(ent);
-    return true;
-}
-
-struct mg_scanner *mg_scanner_compile_impl(const struct mg_pattern *pats, size_t n,
-                                           enum mg_scan_impl want,
-                                           char *errbuf, size_t errlen)
-{
-    enum mg_scan_impl impl = resolve_impl(want);
-    if (!mg_scanner_impl_supported(impl)) {
-        set_err(errbuf, errlen, "scanner implementation not supported by this CPU");
-        return NULL;
-    }
-    if (n > (1u << 24)) {
-        set_err(errbuf, errlen, "too many patterns");
-        return NULL;
-    }
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (pats[i].len == 0 || pats[i].len > MG_PATTERN_MAX_LEN || !pats[i].bytes) {
-            set_err(errbuf, errlen, "pattern length out of range (1..64)");
-            return NULL;
-        }
-        total += pats[i].len;
-    }
-    struct mg_scanner *s = calloc(1, sizeof *s);
-    if (!s) {
-        set_err(errbuf, errlen, "out of memory");
-        return NULL;
-    }
-    s->impl = impl;
-    s->core = impl == MG_SCAN_AVX2 ? mg_scan_core_avx2
-            : impl == MG_SCAN_SSE42 ? mg_scan_core_sse42 : mg_scan_core_scalar;
-    s->npats = n;
-    s->pats = calloc(n + 1, sizeof *s->pats);
-    s->bytes = malloc(total + 1);
-    if (!s->pats || !s->bytes) {
-        set_err(errbuf, errlen, "out of memory");
-        mg_scanner_free(s);
-        return NULL;
-    }
-    size_t off = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct mg_spat *p = &s->pats[i];
-        p->id = pats[i].id;
-        p->len = (uint16_t)pats[i].len;
-        p->nocase = pats[i].nocase;
-        p->off = (uint32_t)off;
-        for (size_t j = 0; j < pats[i].len; j++)
-            s->bytes[off + j] = p->nocase ? mg_scan_fold[pats[i].bytes[j]] : pats[i].bytes[j];
-        if (p->len >= 2) {
-            p->k = choose_anchor(s->bytes + off, p->len);
-        } else {
-            uint8_t v[2];
-            size_t nv = case_variants(s->bytes[off], p->nocase, v);
-            for (size_t x = 0; x < nv; x++)
-                s->single[v[x]] = 1;
-            s->has_single = true;
-        }
-        off += p->len;
-        if (p->len > s->max_len)
-            s->max_len = p->len;
-    }
-    if (!build_pairs(s, errbuf, errlen)) {
-        mg_scanner_free(s);
-        return NULL;
-    }
-    return s;
-}
-
 void mg_scanner_free(struct mg_scanner *s)
 {
     if (!s)
@@ -287,17 +102,17 @@ void mg_scanner_free(struct mg_scanner *s)
     free(s);
 }
 
-int mg_scan_verify_pair(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len, size_t i)
+static int verify_list(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len, size_t i,
+                       uint64_t key)
 {
     const struct mg_scanner *s = c->s;
-    uint32_t pair = buf[i] | (uint32_t)buf[i + 1] << 8;
-    uint32_t h = slot_hash(pair, s->slot_mask);
-    while (s->slots[h].pair != pair) {
-        if (s->slots[h].pair == UINT32_MAX)
-            return 0;                 /* cannot happen when the bitmap bit is set */
+    uint32_t h = mg_scan_slot_hash(key, s->slot_mask);
+    while (s->slots[h].key != key) {
+        if (s->slots[h].key == UINT64_MAX)
+            return 0;                 /* a hash-bitmap false positive */
         h = (h + 1) & s->slot_mask;
     }
-    const struct mg_pair_slot *sl = &s->slots[h];
+    const struct mg_anchor_slot *sl = &s->slots[h];
     for (uint32_t e = 0; e < sl->count; e++) {
         const struct mg_spat *p = &s->pats[s->entries[sl->start + e]];
         if (i < p->k)
@@ -316,6 +131,33 @@ int mg_scan_verify_pair(const struct mg_scan_ctx *c, const uint8_t *buf, size_t 
         }
         if (j == p->len) {
             int rc = c->cb(p->id, c->base + end, c->ud);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+int mg_scan_verify_pair(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len, size_t i)
+{
+    const struct mg_scanner *s = c->s;
+    uint32_t f = 0;
+    size_t avail = len - i < 4 ? len - i : 4;
+    if (avail == 4) {
+        uint32_t x;
+        memcpy(&x, buf + i, 4);
+        f = mg_scan_fold4(x);     /* little-endian: byte j in bits 8j */
+    } else {
+        for (size_t j = 0; j < avail; j++)
+            f |= (uint32_t)mg_scan_fold[buf[i + j]] << (8 * j);
+    }
+    for (size_t w = 4; w >= 2; w--) {
+        if (!s->has_w[w - 2] || w > avail)
+            continue;
+        uint32_t v = w == 4 ? f : f & ((1u << (8 * w)) - 1);
+        uint32_t h = mg_scan_hash16(v);
+        if ((s->wbm[w - 2][h >> 5] >> (h & 31)) & 1u) {
+            int rc = verify_list(c, buf, len, i, (uint64_t)w << 32 | v);
             if (rc)
                 return rc;
         }

@@ -1,42 +1,79 @@
-/* AVX2 filter: the exact 64 Kibit pair bitmap tested at 32 positions per
- * round with 4 gathers of 8 words, so there are no false candidates beyond
- * the bitmap's own. */
+/* AVX2 prefilter: the Teddy-style nibble test of scanner_sse42.c at 32
+ * positions per round (the 16-entry tables are repeated in both 128-bit
+ * lanes, as vpshufb works per lane). */
 #include "scan/scanner_int.h"
 
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+
+enum { LANES = 32 };
+
+/* Candidate positions among the LANES starting at p (p[0 .. LANES + 4] readable). */
+__attribute__((target("avx2")))
+static inline uint32_t teddy(const __m256i t[2][2 * MG_TEDDY_W], const uint8_t *p)
+{
+    const __m256i nib = _mm256_set1_epi8(0x0f);
+    __m256i m[2] = { _mm256_set1_epi8(-1), _mm256_set1_epi8(-1) };
+    for (int j = 0; j < MG_TEDDY_W; j++) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(p + j));
+        __m256i lo = _mm256_and_si256(v, nib), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+        for (int b = 0; b < 2; b++)
+            m[b] = _mm256_and_si256(m[b], _mm256_and_si256(_mm256_shuffle_epi8(t[b][2 * j], lo), _mm256_shuffle_epi8(t[b][2 * j + 1], hi)));
+    }
+    return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_or_si256(m[0], m[1]), _mm256_setzero_si256()));
+}
+
+/* Checks the candidates of the block at buf[i]: exact pair bitmap, then
+ * scanner.c's hash and verification. Positions without a next byte are not
+ * anchors. */
+__attribute__((target("avx2")))
+static inline int candidates(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len, size_t i,
+                             uint32_t cand)
+{
+    while (cand) {
+        size_t at = i + (unsigned)__builtin_ctz(cand);
+        cand &= cand - 1;
+        if (at + 1 >= len)
+            break;
+        if (mg_scan_bit(c->s, buf[at] | (uint32_t)buf[at + 1] << 8)) {
+            int rc = mg_scan_verify_pair(c, buf, len, at);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
 
 __attribute__((target("avx2")))
 int mg_scan_core_avx2(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len)
 {
     const struct mg_scanner *s = c->s;
-    const int *bm = (const int *)s->bitmap;
-    const __m256i m31 = _mm256_set1_epi32(31);
+    __m256i t[2][2 * MG_TEDDY_W];
+    for (int b = 0; b < 2; b++)
+        for (int j = 0; j < 2 * MG_TEDDY_W; j++)
+            t[b][j] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)s->nib[b][j]));
     size_t i = 0;
-    for (; i + 33 <= len; i += 32) {
-        uint32_t hits = 0;
-        for (unsigned g = 0; g < 4; g++) {
-            __m256i a = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(buf + i + 8 * g)));
-            __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(buf + i + 8 * g + 1)));
-            __m256i idx = _mm256_or_si256(a, _mm256_slli_epi32(b, 8));
-            __m256i w = _mm256_i32gather_epi32(bm, _mm256_srli_epi32(idx, 5), 4);
-            __m256i t = _mm256_sllv_epi32(w, _mm256_sub_epi32(m31, _mm256_and_si256(idx, m31)));
-            hits |= (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(t)) << (8 * g);
-        }
-        while (hits) {
-            unsigned j = (unsigned)__builtin_ctz(hits);
-            hits &= hits - 1;
-            int rc = mg_scan_verify_pair(c, buf, len, i + j);
-            if (rc)
-                return rc;
-        }
-    }
-    for (; i + 1 < len; i++) {
-        uint32_t pair = buf[i] | (uint32_t)buf[i + 1] << 8;
-        if (mg_scan_bit(s, pair)) {
-            int rc = mg_scan_verify_pair(c, buf, len, i);
-            if (rc)
-                return rc;
-        }
-    }
+    int rc;
+    for (; i + LANES + MG_TEDDY_W - 1 <= len; i += LANES)
+        if ((rc = candidates(c, buf, len, i, teddy((const __m256i (*)[2 * MG_TEDDY_W])t, buf + i))) != 0)
+            return rc;
+    /* The rest (fewer than LANES + MG_TEDDY_W - 1 bytes) through a zero-padded
+     * copy; a true anchor lies wholly inside buf, so the padding cannot hide it. */
+    uint8_t tmp[2 * LANES + 2 * MG_TEDDY_W];
+    size_t rest = len - i;
+    memset(tmp, 0, sizeof tmp);
+    memcpy(tmp, buf + i, rest);
+    for (size_t k = 0; k + 1 < rest; k += LANES)
+        if ((rc = candidates(c, buf, len, i + k, teddy((const __m256i (*)[2 * MG_TEDDY_W])t, tmp + k))) != 0)
+            return rc;
     return s->has_single ? mg_scan_singles(c, buf, len) : 0;
 }
+#else
+/* Not x86: never selected (mg_scanner_impl_supported says no). */
+int mg_scan_core_avx2(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len)
+{
+    return mg_scan_core_scalar(c, buf, len);
+}
+#endif

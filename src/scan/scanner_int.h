@@ -2,16 +2,24 @@
  * SIMD prefilters (scanner_sse42.c, scanner_avx2.c). Not a public header.
  *
  * The filter: every pattern of two or more bytes is represented by one
- * "anchor" pair of adjacent bytes at offset k inside it, chosen to be rare in
- * ordinary data. All case variants of a nocase anchor are set in a 64 Kibit
- * bitmap indexed by the raw little-endian pair (8 KiB, stays in L1). A bitmap
- * hit at position i looks up the pair's pattern list in a small hash table and
- * verifies each pattern at i - k. Patterns of one byte use a 256-entry table
- * and the scalar loop only. */
+ * "anchor" of tw = min(len, 6) adjacent bytes at offset k inside it, chosen
+ * to be rare in ordinary data. Tests, cheapest first:
+ *  1. (SIMD paths) a Teddy-style nibble test of the six anchor bytes at each
+ *     of 16/32/64 positions: 16 buckets (two banks of 8) of anchors, greedily grouped so that each
+ *     bucket's nibble sets stay small;
+ *  2. the raw first two anchor bytes in a 64 Kibit bitmap (every case variant
+ *     of nocase anchors set; 8 KiB, stays in L1);
+ *  3. a hash of the first w = min(tw, 4) case-folded anchor bytes in a
+ *     64 Kibit bitmap per width;
+ *  4. the hash table of (width, folded anchor) -> patterns, each verified at
+ *     i - k.
+ * Patterns of one byte use a 256-entry table and a plain loop. */
 #ifndef MG_SCAN_SCANNER_INT_H
 #define MG_SCAN_SCANNER_INT_H
 
 #include "scan/scanner.h"
+
+#define MG_TEDDY_W 6   /* bytes per position the SIMD prefilter tests */
 
 struct mg_spat {
     uint32_t id;
@@ -19,10 +27,12 @@ struct mg_spat {
     uint16_t len;
     uint8_t nocase;
     uint8_t k;         /* anchor offset inside the pattern */
+    uint8_t w;         /* hashed anchor width, 2..4 (0 for one-byte patterns) */
+    uint8_t tw;        /* Teddy anchor width, 2..MG_TEDDY_W (w = min(tw, 4)) */
 };
 
-struct mg_pair_slot {
-    uint32_t pair;     /* raw pair value, or UINT32_MAX when empty */
+struct mg_anchor_slot {
+    uint64_t key;      /* width << 32 | folded anchor bytes; UINT64_MAX when empty */
     uint32_t start;    /* into mg_scanner.entries */
     uint32_t count;
 };
@@ -42,18 +52,19 @@ struct mg_scan_ctx {
 typedef int (*mg_scan_core_fn)(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
 
 struct mg_scanner {
-    uint32_t bitmap[65536 / 32];
-    uint8_t single[256];        /* raw byte -> 1 if some 1-byte pattern matches it */
+    uint32_t bitmap[65536 / 32];        /* test 2: raw anchor pairs */
+    uint32_t wbm[3][65536 / 32];        /* test 3: per width 2, 3, 4 */
+    bool has_w[3];
+    /* Teddy masks: nib[2j][x] has bit b if bucket b accepts low nibble x at
+     * anchor byte j, nib[2j+1] the same for high nibbles. */
+    uint8_t nib[2][2 * MG_TEDDY_W][16];   /* two banks of 8 buckets */
+    uint8_t single[256];                /* raw byte -> 1 if some 1-byte pattern matches it */
     bool has_single;
-    /* Teddy-style nibble masks over the anchor pair for the SSE4.2 filter:
-     * bit b of lo0[x] is set if bucket b has an anchor whose first byte has
-     * low nibble x, and so on. Superset filter; the bitmap is exact. */
-    uint8_t lo0[16], hi0[16], lo1[16], hi1[16];
     size_t npats;
     struct mg_spat *pats;
     uint8_t *bytes;
-    uint32_t *entries;          /* pattern indexes, grouped by raw pair */
-    struct mg_pair_slot *slots;
+    uint32_t *entries;                  /* pattern indexes, grouped by anchor */
+    struct mg_anchor_slot *slots;
     uint32_t slot_mask;
     size_t max_len;
     enum mg_scan_impl impl;
@@ -62,16 +73,41 @@ struct mg_scanner {
 
 extern const uint8_t mg_scan_fold[256];
 
+/* AUTO resolved through MUGAI_SCANNER_IMPL and the CPU. */
+enum mg_scan_impl mg_scan_resolve_impl(enum mg_scan_impl want);
+
+/* Home slot of an anchor key in the open-addressing table. */
+static inline uint32_t mg_scan_slot_hash(uint64_t key, uint32_t mask)
+{
+    return (((uint32_t)key ^ (uint32_t)(key >> 29)) * 0x85EBCA6Bu >> 12) & mask;
+}
+
 static inline bool mg_scan_bit(const struct mg_scanner *s, uint32_t pair)
 {
     return (s->bitmap[pair >> 5] >> (pair & 31)) & 1u;
 }
 
-/* Verifies every pattern anchored on the pair at buf[i], buf[i+1]. */
+static inline uint32_t mg_scan_hash16(uint32_t v)
+{
+    return (v * 0x9E3779B1u) >> 16;
+}
+
+/* ASCII lower case of four bytes at once (SWAR). */
+static inline uint32_t mg_scan_fold4(uint32_t x)
+{
+    uint32_t h = x & 0x7f7f7f7fu;
+    uint32_t ge_a = h + 0x3f3f3f3fu, gt_z = h + 0x25252525u;
+    uint32_t upper = (ge_a ^ gt_z) & ~x & 0x80808080u;
+    return x | (upper >> 2);
+}
+
+/* Runs tests 3 and 4 at position i (test 2 passed): verifies every pattern
+ * whose anchor starts there. */
 int mg_scan_verify_pair(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len, size_t i);
 int mg_scan_singles(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
 int mg_scan_core_scalar(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
 int mg_scan_core_sse42(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
 int mg_scan_core_avx2(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
+int mg_scan_core_avx512(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
 
 #endif

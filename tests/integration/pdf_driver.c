@@ -47,14 +47,14 @@ static bool on_embedded(void *ctx, const char *name, const uint8_t *data, size_t
 
 int main(int argc, char **argv)
 {
-    struct mg_pdf_opts opts = { .uri = MG_URL_KEEP };
+    struct mg_pdf_opts opts = { .uri = MG_URLS_KEEP };
     int i = 1;
     for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
         if (strcmp(argv[i], "--uri") == 0) {
             if (strcmp(argv[i + 1], "defang") == 0)
-                opts.uri = MG_URL_DEFANG;
+                opts.uri = MG_URLS_DEFANG;
             else if (strcmp(argv[i + 1], "remove") == 0)
-                opts.uri = MG_URL_REMOVE;
+                opts.uri = MG_URLS_REMOVE;
             else if (strcmp(argv[i + 1], "keep") != 0)
                 return 2;
         } else if (strcmp(argv[i], "--extract") == 0) {

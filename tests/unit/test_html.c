@@ -356,33 +356,114 @@ static void test_prescan(void **state)
     assert_false(mg_html_prescan_meta((const uint8_t *)big, sizeof(big), l, sizeof(l)));
 }
 
+static void nest(struct mg_buf *b, const char *open, int levels)
+{
+    mg_buf_reset(b);
+    mg_buf_puts(b, "<p>before</p>");
+    for (int i = 0; i < levels; i++)
+        mg_buf_puts(b, open);
+    mg_buf_puts(b, "deep");
+    for (int i = 0; i < levels; i++)
+        mg_buf_puts(b, "</div>");
+    mg_buf_puts(b, "<p>after</p>");
+    assert_false(mg_buf_failed(b));
+}
+
+static void test_chunk_boundaries(void **state)
+{
+    (void)state;
+    /* The parser is fed 16 KiB at a time: a script, a long Japanese text
+     * run and multi-byte characters across the boundaries, at 3 offsets. */
+    for (int pad = 0; pad < 3; pad++) {
+        struct mg_buf b;
+        mg_buf_init(&b);
+        for (int i = 0; i < pad; i++)
+            mg_buf_putc(&b, 'x');
+        mg_buf_puts(&b, "<p>before</p><script>");
+        for (int i = 0; i < 3000; i++)
+            mg_buf_puts(&b, "var a='<p>hidden</p>';");
+        mg_buf_puts(&b, "</script><p>");
+        for (int i = 0; i < 5000; i++)
+            mg_buf_puts(&b, "日本語テキスト");
+        mg_buf_puts(&b, "</p><p>after</p>");
+        struct mg_html_stats st;
+        char *s = conv_n((const char *)b.data, b.len, NULL, &st);
+        assert_null(strstr(s, "hidden"));
+        size_t n = 0;
+        for (const char *p = strstr(s, "日本語テキスト"); p != NULL; p = strstr(p + 1, "日本語テキスト"))
+            n++;
+        assert_int_equal(n, 5000);
+        assert_non_null(strstr(s, "after"));
+        free(s);
+        mg_buf_free(&b);
+    }
+}
+
 static void test_deep_nesting(void **state)
 {
     (void)state;
     static const char *const opens[] = {"<div>", "<blockquote>", "<ul><li>", "<table><tr><td>",
-                                        "<font>", "<pre>", "<a href='http://x/'>"};
+                                        "<font>", "<pre>", "<a href='http://x/'>", "<b><i>"};
+    struct mg_buf b, out;
+    mg_buf_init(&b);
+    mg_buf_init(&out);
     for (size_t k = 0; k < sizeof(opens) / sizeof(opens[0]); k++) {
-        struct mg_buf b;
-        mg_buf_init(&b);
-        mg_buf_puts(&b, "<p>before</p>");
-        for (int i = 0; i < 10000; i++)
-            mg_buf_puts(&b, opens[k]);
-        mg_buf_puts(&b, "deep");
-        for (int i = 0; i < 10000; i++)
-            mg_buf_puts(&b, "</div>");
-        mg_buf_puts(&b, "<p>after</p>");
-        assert_false(mg_buf_failed(&b));
+        /* 150 levels: converted, the text after them intact, the output
+         * bounded (prefixes of quotes and lists are capped). */
+        nest(&b, opens[k], 150);
         struct mg_html_stats st;
         char *s = conv_n((const char *)b.data, b.len, NULL, &st);
         assert_non_null(strstr(s, "before"));
         assert_non_null(strstr(s, "deep"));
         assert_non_null(strstr(s, "after"));
-        /* bounded: the prefix of quotes and lists is capped */
         if (strlen(s) >= 1000)
             fail_msg("%s: %zu bytes", opens[k], strlen(s));
         free(s);
-        mg_buf_free(&b);
+        /* 10000 levels: converted when the parser does not nest them (<a>
+         * closes <a>), refused as too deep otherwise; never cut short. */
+        nest(&b, opens[k], 10000);
+        mg_buf_reset(&out);
+        if (mg_html_to_text(b.data, b.len, NULL, NULL, &out, &st)) {
+            assert_non_null(strstr(mg_buf_cstr(&out), "after"));
+        } else {
+            assert_int_equal(st.error, MG_HTML_ERR_DEPTH);
+        }
     }
+    nest(&b, "<div>", 10000);
+    struct mg_html_stats st;
+    mg_buf_reset(&out);
+    assert_false(mg_html_to_text(b.data, b.len, NULL, NULL, &out, &st));
+    assert_int_equal(st.error, MG_HTML_ERR_DEPTH);
+    mg_buf_free(&b);
+    mg_buf_free(&out);
+}
+
+static void test_attribute_limit(void **state)
+{
+    (void)state;
+    struct mg_buf b, out;
+    struct mg_html_stats st;
+    mg_buf_init(&b);
+    mg_buf_init(&out);
+    for (int n = MG_HTML_MAX_ATTRS; n <= MG_HTML_MAX_ATTRS + 1; n++) {
+        mg_buf_reset(&b);
+        mg_buf_reset(&out);
+        /* quoted values with '>' and no blanks between attributes count too */
+        mg_buf_puts(&b, "<p title='<b<i>'");
+        for (int i = 1; i < n; i++)
+            mg_buf_printf(&b, "a%d=\"x>\"", i);
+        mg_buf_puts(&b, ">text</p>");
+        bool ok = mg_html_to_text(b.data, b.len, NULL, NULL, &out, &st);
+        if (n <= MG_HTML_MAX_ATTRS) {
+            assert_true(ok);
+            assert_string_equal(mg_buf_cstr(&out), "text\n");
+        } else {
+            assert_false(ok);
+            assert_int_equal(st.error, MG_HTML_ERR_ATTRS);
+        }
+    }
+    mg_buf_free(&b);
+    mg_buf_free(&out);
 }
 
 static void test_empty_and_limits(void **state)
@@ -523,7 +604,8 @@ static void test_run_page(void **state)
     assert_true(has_action(it, MG_A_HTML_TO_TEXT, NULL));
     assert_true(has_action(it, MG_A_SCRIPT_REMOVED, "<script> \xC3\x97" "1"));
     assert_true(has_action(it, MG_A_SCRIPT_REMOVED, "on*= \xC3\x97" "1"));
-    assert_true(has_action(it, MG_A_IMAGE_REMOVED, "http(s) \xC3\x97" "1"));
+    assert_true(has_action(it, MG_A_IMAGE_REMOVED, "http(s): \xC3\x97" "1"));
+    assert_true(has_action(it, MG_A_EXTERNAL_REMOVED, "<a href> \xC3\x97" "1"));
     assert_true(has_action(it, MG_A_OLE_REMOVED, "<iframe>"));
     assert_false(has_action(it, MG_A_CONVERTED_TO_UTF8, NULL));
     char *s = result_text(it);
@@ -580,7 +662,9 @@ int main(void)
         cmocka_unit_test(test_images),
         cmocka_unit_test(test_meta_charset),
         cmocka_unit_test(test_prescan),
+        cmocka_unit_test(test_chunk_boundaries),
         cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_attribute_limit),
         cmocka_unit_test(test_empty_and_limits),
         cmocka_unit_test(test_time_limit),
         cmocka_unit_test(test_url_classify),

@@ -332,7 +332,7 @@ static void on_action(void *ud, enum mg_action a, const char *detail)
     r->n++;
 }
 
-static enum mg_verdict rebuild(const struct mg_buf *in, enum mg_url_mode links, struct mg_buf *out,
+static enum mg_verdict rebuild(const struct mg_buf *in, enum mg_urls_mode links, struct mg_buf *out,
                                struct rec *r, struct mg_ooxml_result *res)
 {
     struct mg_sink s;
@@ -375,7 +375,7 @@ static void test_docm(void **st)
     struct rec r;
     struct mg_ooxml_result res;
     make_docm(&in, doc_xml);
-    assert_int_equal(rebuild(&in, MG_URL_KEEP, &out, &r, &res), MG_SANITIZED);
+    assert_int_equal(rebuild(&in, MG_URLS_KEEP, &out, &r, &res), MG_SANITIZED);
     assert_true(res.macro_free_converted);
     assert_non_null(strstr(r.log, "vba-removed word/vbaProject.bin"));
     assert_non_null(strstr(r.log, "template-removed http://evil.example/t.dotm"));
@@ -424,8 +424,8 @@ static void test_docm(void **st)
     struct mg_buf again;
     mg_buf_free(&in);
     make_docm(&in, doc_xml);
-    assert_int_equal(rebuild(&in, MG_URL_KEEP, &out, &r, &res), MG_SANITIZED);
-    assert_int_equal(rebuild(&out, MG_URL_KEEP, &again, &r, &res), MG_CLEAN);
+    assert_int_equal(rebuild(&in, MG_URLS_KEEP, &out, &r, &res), MG_SANITIZED);
+    assert_int_equal(rebuild(&out, MG_URLS_KEEP, &again, &r, &res), MG_CLEAN);
     assert_int_equal(r.n, 0);
     mg_buf_free(&again);
     mg_buf_free(&out);
@@ -439,13 +439,13 @@ static void test_hyperlink_modes(void **st)
     struct rec r;
     struct mg_ooxml_result res;
     make_docm(&in, doc_xml);
-    assert_int_equal(rebuild(&in, MG_URL_DEFANG, &out, &r, &res), MG_SANITIZED);
+    assert_int_equal(rebuild(&in, MG_URLS_DEFANG, &out, &r, &res), MG_SANITIZED);
     char *rels = entry(&out, "word/_rels/document.xml.rels");
     assert_non_null(strstr(rels, "hxxps://www[.]example[.]jp/a"));
     free(rels);
     assert_non_null(strstr(r.log, "url-defanged 1"));
     mg_buf_free(&out);
-    assert_int_equal(rebuild(&in, MG_URL_REMOVE, &out, &r, &res), MG_SANITIZED);
+    assert_int_equal(rebuild(&in, MG_URLS_REMOVE, &out, &r, &res), MG_SANITIZED);
     char *doc = entry(&out, "word/document.xml");
     assert_null(strstr(doc, "hyperlink"));
     assert_non_null(strstr(doc, "LINKTEXT"));         /* text kept */
@@ -465,7 +465,7 @@ static void test_doctype_blocked(void **st)
     struct rec r;
     struct mg_ooxml_result res;
     make_docm(&in, evil);
-    assert_int_equal(rebuild(&in, MG_URL_KEEP, &out, &r, &res), MG_BLOCKED);
+    assert_int_equal(rebuild(&in, MG_URLS_KEEP, &out, &r, &res), MG_BLOCKED);
     assert_int_equal(res.reason, MG_R_MALFORMED);
     mg_buf_free(&out);
     mg_buf_free(&in);
@@ -493,7 +493,7 @@ static void test_utf16_document(void **st)
     struct rec r;
     struct mg_ooxml_result res;
     make_zip(&in, f, 3);
-    assert_int_equal(rebuild(&in, MG_URL_KEEP, &out, &r, &res), MG_SANITIZED);
+    assert_int_equal(rebuild(&in, MG_URLS_KEEP, &out, &r, &res), MG_SANITIZED);
     assert_non_null(strstr(r.log, "dde-removed DDEAUTO"));
     char *doc = entry(&out, "word/document.xml");
     assert_null(strstr(doc, "DDE"));
@@ -513,14 +513,14 @@ static void test_not_ooxml(void **st)
     struct rec r;
     struct mg_ooxml_result res;
     make_zip(&in, two, 2);
-    assert_int_equal(rebuild(&in, MG_URL_KEEP, &out, &r, &res), MG_BLOCKED);
+    assert_int_equal(rebuild(&in, MG_URLS_KEEP, &out, &r, &res), MG_BLOCKED);
     assert_int_equal(res.reason, MG_R_MALFORMED);
     mg_buf_free(&out);
     mg_buf_free(&in);
     const struct file bad[] = { { "[Content_Types].xml", docm_ct, 0 }, { "_rels/.rels", root_rels, 0 },
                                 { "../evil.xml", "<x/>", 0 } };
     make_zip(&in, bad, 3);
-    assert_int_equal(rebuild(&in, MG_URL_KEEP, &out, &r, &res), MG_BLOCKED);
+    assert_int_equal(rebuild(&in, MG_URLS_KEEP, &out, &r, &res), MG_BLOCKED);
     mg_buf_free(&out);
     mg_buf_free(&in);
 }
@@ -663,10 +663,10 @@ static void test_xml_doctype_refused(void **st)
 
 static int driver(int argc, char **argv)
 {
-    enum mg_url_mode mode = MG_URL_KEEP;
+    enum mg_urls_mode mode = MG_URLS_KEEP;
     if (argc > 4)
-        mode = strcmp(argv[4], "remove") == 0 ? MG_URL_REMOVE
-               : strcmp(argv[4], "defang") == 0 ? MG_URL_DEFANG : MG_URL_KEEP;
+        mode = strcmp(argv[4], "remove") == 0 ? MG_URLS_REMOVE
+               : strcmp(argv[4], "defang") == 0 ? MG_URLS_DEFANG : MG_URLS_KEEP;
     FILE *f = fopen(argv[2], "rb");
     if (!f)
         return perror(argv[2]), 2;

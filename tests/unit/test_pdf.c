@@ -76,7 +76,7 @@ static bool has_action(const struct rec *r, enum mg_action a, const char *needle
     return false;
 }
 
-static enum mg_pdf_status disarm(const struct mg_buf *in, enum mg_url_mode uri,
+static enum mg_pdf_status disarm(const struct mg_buf *in, enum mg_urls_mode uri,
                                  struct rec *r, struct mg_buf *out)
 {
     struct mg_pdf_opts opts = { .uri = uri };
@@ -96,7 +96,7 @@ static enum mg_pdf_status disarm(const struct mg_buf *in, enum mg_url_mode uri,
 
 static size_t count(const struct mg_buf *b)
 {
-    struct mg_pdf_opts opts = { .uri = MG_URL_KEEP };
+    struct mg_pdf_opts opts = { .uri = MG_URLS_KEEP };
     return mg_pdf_count_active(b->data, b->len, &opts);
 }
 
@@ -210,7 +210,7 @@ static void test_openaction_javascript(void **state)
     struct rec r;
     build_pdf(&in, objs, 5);
     assert_true(count(&in) > 0);
-    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_OK);
+    assert_int_equal(disarm(&in, MG_URLS_KEEP, &r, &out), MG_PDF_OK);
     assert_true(has_action(&r, MG_A_JAVASCRIPT_REMOVED, "/OpenAction"));
     assert_int_equal(r.n, 1);      /* one removal, not counted twice by the sweep */
     mg_buf_free(&in);
@@ -228,7 +228,7 @@ static void test_goto_openaction_kept(void **state)
     struct rec r;
     build_pdf(&in, objs, 4);
     assert_int_equal(count(&in), 0);
-    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_OK);
+    assert_int_equal(disarm(&in, MG_URLS_KEEP, &r, &out), MG_PDF_OK);
     assert_int_equal(r.n, 0);
     /* The jump is still there. */
     qpdf_data q = qpdf_init();
@@ -252,7 +252,7 @@ static void test_names_javascript_and_escapes(void **state)
     struct mg_buf in, out;
     struct rec r;
     build_pdf(&in, objs, 5);
-    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_OK);
+    assert_int_equal(disarm(&in, MG_URLS_KEEP, &r, &out), MG_PDF_OK);
     assert_true(has_action(&r, MG_A_JAVASCRIPT_REMOVED, "Names/JavaScript"));
     mg_buf_free(&in);
     mg_buf_free(&out);
@@ -272,7 +272,7 @@ static void test_annotation_aa_and_launch(void **state)
     struct mg_buf in, out;
     struct rec r;
     build_pdf(&in, objs, 6);
-    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_OK);
+    assert_int_equal(disarm(&in, MG_URLS_KEEP, &r, &out), MG_PDF_OK);
     assert_true(has_action(&r, MG_A_JAVASCRIPT_REMOVED, "page 1 annotation /AA /E"));
     assert_true(has_action(&r, MG_A_ACTION_REMOVED, "page 1 annotation /A (Launch)"));
     assert_int_equal(r.n, 2);      /* the GoTo entry of /AA stays */
@@ -293,7 +293,7 @@ static void test_orphan_object_swept(void **state)
     struct mg_buf in, out;
     struct rec r;
     build_pdf(&in, objs, 5);
-    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_OK);
+    assert_int_equal(disarm(&in, MG_URLS_KEEP, &r, &out), MG_PDF_OK);
     assert_true(has_action(&r, MG_A_ITEM_REMOVED, "unreferenced objects (1 findings)"));
     qpdf_data q = qpdf_init();
     qpdf_silence_errors(q);
@@ -330,12 +330,12 @@ static void test_uri_policies(void **state)
     struct rec r;
     build_pdf(&in, objs, 6);
 
-    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_OK);
+    assert_int_equal(disarm(&in, MG_URLS_KEEP, &r, &out), MG_PDF_OK);
     assert_true(has_action(&r, MG_A_JAVASCRIPT_REMOVED, "page 1 annotation /A"));
     assert_int_equal(r.n, 1);
     mg_buf_free(&out);
 
-    assert_int_equal(disarm(&in, MG_URL_DEFANG, &r, &out), MG_PDF_OK);
+    assert_int_equal(disarm(&in, MG_URLS_DEFANG, &r, &out), MG_PDF_OK);
     assert_true(has_action(&r, MG_A_URL_DEFANGED, "1"));
     qpdf_data q = qpdf_init();
     qpdf_silence_errors(q);
@@ -345,7 +345,7 @@ static void test_uri_policies(void **state)
     qpdf_cleanup(&q);
     mg_buf_free(&out);
 
-    assert_int_equal(disarm(&in, MG_URL_REMOVE, &r, &out), MG_PDF_OK);
+    assert_int_equal(disarm(&in, MG_URLS_REMOVE, &r, &out), MG_PDF_OK);
     assert_true(has_action(&r, MG_A_URL_REMOVED, "1"));
     mg_buf_free(&out);
     mg_buf_free(&in);
@@ -367,7 +367,7 @@ static void test_forbidden_annotations_and_xfa(void **state)
     struct mg_buf in, out;
     struct rec r;
     build_pdf(&in, objs, 7);
-    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_OK);
+    assert_int_equal(disarm(&in, MG_URLS_KEEP, &r, &out), MG_PDF_OK);
     assert_true(has_action(&r, MG_A_FORM_REMOVED, "form /XFA"));
     assert_true(has_action(&r, MG_A_ATTACHMENT_REMOVED, "Names/EmbeddedFiles"));
     assert_true(has_action(&r, MG_A_ATTACHMENT_REMOVED, "a.exe"));
@@ -386,8 +386,8 @@ static void test_deterministic(void **state)
     struct mg_buf in, a, b;
     struct rec r;
     build_pdf(&in, objs, 4);
-    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &a), MG_PDF_OK);
-    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &b), MG_PDF_OK);
+    assert_int_equal(disarm(&in, MG_URLS_KEEP, &r, &a), MG_PDF_OK);
+    assert_int_equal(disarm(&in, MG_URLS_KEEP, &r, &b), MG_PDF_OK);
     assert_int_equal(a.len, b.len);
     assert_memory_equal(a.data, b.data, a.len);
     mg_buf_free(&in);
@@ -402,11 +402,11 @@ static void test_garbage_is_malformed(void **state)
     struct rec r;
     mg_buf_init(&in);
     assert_true(mg_buf_puts(&in, "%PDF-1.4\nthis is not a pdf at all\n"));
-    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_MALFORMED);
+    assert_int_equal(disarm(&in, MG_URLS_KEEP, &r, &out), MG_PDF_MALFORMED);
     assert_int_equal(out.len, 0);
     mg_buf_reset(&in);
     assert_true(mg_buf_puts(&in, "GIF89a"));
-    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_MALFORMED);
+    assert_int_equal(disarm(&in, MG_URLS_KEEP, &r, &out), MG_PDF_MALFORMED);
     mg_buf_free(&in);
     mg_buf_free(&out);
 }
@@ -426,7 +426,7 @@ static void test_broken_xref_repaired(void **state)
     char *sx = strstr((char *)in.data, "startxref\n");
     assert_non_null(sx);
     memcpy(sx + 10, "9", 1);
-    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_OK);
+    assert_int_equal(disarm(&in, MG_URLS_KEEP, &r, &out), MG_PDF_OK);
     assert_true(has_action(&r, MG_A_JAVASCRIPT_REMOVED, "/OpenAction"));
     assert_true(has_action(&r, MG_A_REPAIRED, "repairs"));
     mg_buf_free(&in);
@@ -452,7 +452,7 @@ static void test_forged_size(void **state)
     assert_true(mg_buf_append(&forged, in.data, (size_t)(sz - (char *)in.data)));
     assert_true(mg_buf_puts(&forged, "/Size 10000000 "));
     assert_true(mg_buf_puts(&forged, sz + strlen("/Size 5 ")));
-    assert_int_equal(disarm(&forged, MG_URL_KEEP, &r, &out), MG_PDF_OK);
+    assert_int_equal(disarm(&forged, MG_URLS_KEEP, &r, &out), MG_PDF_OK);
     mg_buf_free(&forged);
     mg_buf_free(&in);
     mg_buf_free(&out);
@@ -474,7 +474,7 @@ static void test_signature_removed(void **state)
     struct mg_buf in, out;
     struct rec r;
     build_pdf(&in, objs, 6);
-    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_OK);
+    assert_int_equal(disarm(&in, MG_URLS_KEEP, &r, &out), MG_PDF_OK);
     assert_true(has_action(&r, MG_A_SIGNATURE_REMOVED, "page 1 annotation /V"));
     assert_true(has_action(&r, MG_A_SIGNATURE_REMOVED, "document /Perms"));
     assert_int_equal(r.n, 2);
@@ -505,7 +505,7 @@ static void test_time_limit(void **state)
     };
     struct mg_buf in, out;
     build_pdf(&in, objs, 4);
-    struct mg_pdf_opts opts = { .uri = MG_URL_KEEP };
+    struct mg_pdf_opts opts = { .uri = MG_URLS_KEEP };
     struct mg_pdf_hooks hooks = { .time_ok = never };
     struct mg_sink sink;
     struct mg_pdf_result res;
@@ -536,13 +536,13 @@ static void test_limits(void **state)
     struct rec r;
     build_pdf(&in, objs, 4);
     /* Deeper than the walk goes: blocked, not recursed into. */
-    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_MALFORMED);
+    assert_int_equal(disarm(&in, MG_URLS_KEEP, &r, &out), MG_PDF_MALFORMED);
     mg_buf_free(&out);
     mg_buf_free(&in);
 
     objs[0] = "<< /Type /Catalog /Pages 2 0 R >>";
     build_pdf(&in, objs, 4);
-    struct mg_pdf_opts opts = { .uri = MG_URL_KEEP, .max_objects = 3 };
+    struct mg_pdf_opts opts = { .uri = MG_URLS_KEEP, .max_objects = 3 };
     struct mg_sink sink;
     struct mg_pdf_result res;
     mg_buf_init(&out);
@@ -570,7 +570,7 @@ static void test_not_actions_kept(void **state)
     struct rec r;
     build_pdf(&in, objs, 8);
     assert_int_equal(count(&in), 0);
-    assert_int_equal(disarm(&in, MG_URL_KEEP, &r, &out), MG_PDF_OK);
+    assert_int_equal(disarm(&in, MG_URLS_KEEP, &r, &out), MG_PDF_OK);
     assert_int_equal(r.n, 0);
     mg_buf_free(&in);
     mg_buf_free(&out);
@@ -619,7 +619,7 @@ static void test_extract(void **state)
     struct mg_buf in, out;
     build_pdf_bin(&in, objs, lens, 6);
     struct got g = { .calls = 0 };
-    struct mg_pdf_opts opts = { .uri = MG_URL_KEEP, .extract_files = true, .max_extract = 100 };
+    struct mg_pdf_opts opts = { .uri = MG_URLS_KEEP, .extract_files = true, .max_extract = 100 };
     struct mg_pdf_hooks hooks = { .ctx = &g, .embedded = on_embedded };
     struct mg_sink sink;
     struct mg_pdf_result res;

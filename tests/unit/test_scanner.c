@@ -72,7 +72,8 @@ static void hits_free(struct hits *h)
     memset(h, 0, sizeof *h);
 }
 
-static const enum mg_scan_impl impls[] = { MG_SCAN_SCALAR, MG_SCAN_SSE42, MG_SCAN_AVX2 };
+static const enum mg_scan_impl impls[] = { MG_SCAN_SCALAR, MG_SCAN_SSE42, MG_SCAN_AVX2, MG_SCAN_AVX512 };
+#define NIMPL (sizeof impls / sizeof impls[0])
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static uint32_t rnd(void)
@@ -89,7 +90,7 @@ static void check_all(const struct mg_pattern *p, size_t n, const uint8_t *buf, 
 {
     struct hits ref = { 0 };
     assert_int_equal(mg_scanner_ref_block(p, n, buf, len, collect, &ref), 0);
-    for (size_t k = 0; k < sizeof impls / sizeof impls[0]; k++) {
+    for (size_t k = 0; k < NIMPL; k++) {
         if (!mg_scanner_impl_supported(impls[k])) {
             fprintf(stderr, "# skipping unsupported impl %d\n", (int)impls[k]);
             continue;
@@ -182,7 +183,7 @@ static void test_every_split(void **state)
     struct hits ref = { 0 };
     mg_scanner_ref_block(p, 8, (const uint8_t *)fx, len, collect, &ref);
     assert_true(ref.n >= 8);
-    for (size_t k = 0; k < 3; k++) {
+    for (size_t k = 0; k < NIMPL; k++) {
         if (!mg_scanner_impl_supported(impls[k]))
             continue;
         struct mg_scanner *s = mg_scanner_compile_impl(p, 8, impls[k], NULL, 0);
@@ -253,7 +254,7 @@ static void test_stop(void **state)
     (void)state;
     const struct mg_pattern p[] = { PAT("ab", true, 1) };
     const char *t = "ab ab ab ab";
-    for (size_t k = 0; k < 3; k++) {
+    for (size_t k = 0; k < NIMPL; k++) {
         if (!mg_scanner_impl_supported(impls[k]))
             continue;
         struct mg_scanner *s = mg_scanner_compile_impl(p, 1, impls[k], NULL, 0);
@@ -302,6 +303,12 @@ static void test_errors_and_dispatch(void **state)
         setenv("MUGAI_SCANNER_IMPL", "avx2", 1);
         s = mg_scanner_compile(p, 1, err, sizeof err);
         assert_string_equal(mg_scanner_name(s), "avx2");
+        mg_scanner_free(s);
+    }
+    if (mg_scanner_impl_supported(MG_SCAN_AVX512)) {
+        setenv("MUGAI_SCANNER_IMPL", "avx512", 1);
+        s = mg_scanner_compile(p, 1, err, sizeof err);
+        assert_string_equal(mg_scanner_name(s), "avx512");
         mg_scanner_free(s);
     }
     unsetenv("MUGAI_SCANNER_IMPL");
