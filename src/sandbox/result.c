@@ -280,3 +280,21 @@ bool mg_sandbox_result_decode(struct mg_sandbox_result *res, const struct mg_san
     }
     return ok;
 }
+
+bool mg_sandbox_result_changed(const struct mg_sandbox_result *res)
+{
+    for (size_t i = 0; i < res->n_nodes; i++) {
+        const struct mg_sandbox_node *n = &res->nodes[i];
+        if (*n->actions || n->verdict == MG_BLOCKED || n->verdict == MG_TEMPFAIL)
+            return true;
+    }
+    return false;
+}
+
+bool mg_sandbox_result_any_blocked(const struct mg_sandbox_result *res)
+{
+    for (size_t i = 0; i < res->n_nodes; i++)
+        if (res->nodes[i].verdict == MG_BLOCKED)
+            return true;
+    return false;
+}

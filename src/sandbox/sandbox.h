@@ -87,6 +87,10 @@ bool mg_sandbox_run(struct mg_sandbox *sb, const char *name, const uint8_t *data
 void mg_sandbox_reject(struct mg_sandbox *sb, const char *name, enum mg_reason r,
                        const char *detail, struct mg_sandbox_result *res);
 void mg_sandbox_result_clear(struct mg_sandbox_result *res);
+/* Anything in the tree changed (an action) or removed: quarantine the original. */
+bool mg_sandbox_result_changed(const struct mg_sandbox_result *res);
+/* Any item in the tree BLOCKED (the root may still be SANITIZED). */
+bool mg_sandbox_result_any_blocked(const struct mg_sandbox_result *res);
 
 /* Appends the result's audit line to the audit trail (mg_audit_job's twin). */
 bool mg_sandbox_audit(const struct mg_sandbox *sb, const struct mg_sandbox_result *res);
