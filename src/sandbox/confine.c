@@ -111,6 +111,12 @@ static bool landlock(const char *scratch, char *errbuf, size_t errlen)
     static const char *const gconv[] = { "/usr/lib/x86_64-linux-gnu/gconv", "/usr/lib/aarch64-linux-gnu/gconv",
                                          "/usr/lib64/gconv", "/usr/lib/gconv", NULL };
     bool ok = allow_path(rs, scratch, fs_rights(abi));
+    if (!ok) {
+        snprintf(errbuf, errlen, "the worker cannot reach its scratch folder %s: %s (every folder above it, "
+                 "up to [general] tmpdir, must be searchable by [sandbox] user)", scratch, strerror(errno));
+        close(rs);
+        return false;
+    }
     for (int i = 0; ok && gconv[i]; i++)
         ok = allow_path(rs, gconv[i], LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR);
     if (ok)
