@@ -47,6 +47,7 @@ struct mg_sandbox {
     struct worker *w;
     pthread_mutex_t lock;
     pthread_cond_t idle;
+    struct mg_spawner *spawner;
     GHashTable *kills;         /* SHA-256 of an input -> workers it killed in a row */
     uint64_t deaths;
     char describe[160];
@@ -124,25 +125,21 @@ static char *reap(struct mg_sandbox *sb, struct worker *w, bool force)
         close(w->sock);
     w->sock = -1;
     if (w->pid > 0) {
-        if (force)
-            kill(w->pid, SIGKILL);
-        int st = 0;
-        pid_t r;
-        while ((r = waitpid(w->pid, &st, 0)) < 0 && errno == EINTR)
-            ;
-        why = r == w->pid ? status_text(st) : g_strdup("lost");
+        int st = mg_spawner_reap(sb->spawner, w->pid, force);
+        why = st >= 0 ? status_text(st) : g_strdup("lost (the spawner did not answer)");
     }
     w->pid = 0;
     rm_tree(w->scratch);
     g_free(w->scratch);
     w->scratch = NULL;
-    (void)sb;
     return why;
 }
 
 /* Child side of spawn: confine, report readiness, serve. */
-_Noreturn static void child(struct mg_sandbox *sb, struct worker *w, int sock)
+/* Runs in a child of the spawner (ud is the spawner's copy of the pool). */
+static void child(void *ud, const char *scratch, int sock)
 {
+    struct mg_sandbox *sb = ud;
     /* Nothing of the parent's but stdio and our socket (on fd 3). */
     if (dup2(sock, 3) < 0)
         _exit(MG_WORKER_EXIT_CONFINE);
@@ -158,8 +155,8 @@ _Noreturn static void child(struct mg_sandbox *sb, struct worker *w, int sock)
     sigprocmask(SIG_SETMASK, &none, NULL);
     char err[512] = "";
     struct mg_confine c = sb->confine;
-    c.scratch = w->scratch;
-    bool ok = mg_engine_worker_prepare(sb->engine, w->scratch, err, sizeof(err)) &&
+    c.scratch = scratch;
+    bool ok = mg_engine_worker_prepare(sb->engine, scratch, err, sizeof(err)) &&
               mg_confine_apply(&c, err, sizeof(err));
     struct mg_buf b;
     mg_buf_init(&b);
@@ -184,26 +181,14 @@ static bool spawn(struct mg_sandbox *sb, struct worker *w, GError **err)
         w->scratch = NULL;
         return false;
     }
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_FAILED, "sandbox: socketpair: %s", g_strerror(errno));
+    if (!mg_spawner_spawn(sb->spawner, w->scratch, &w->pid, &w->sock, err)) {
         rm_tree(w->scratch);
+        g_free(w->scratch);
+        w->scratch = NULL;
+        w->pid = 0;
+        w->sock = -1;
         return false;
     }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_FAILED, "sandbox: fork: %s", g_strerror(errno));
-        close(sv[0]);
-        close(sv[1]);
-        rm_tree(w->scratch);
-        return false;
-    }
-    if (pid == 0)
-        child(sb, w, sv[1]);
-    close(sv[1]);
-    w->pid = pid;
-    w->sock = sv[0];
     /* Readiness: the worker confined itself, or says why it could not. */
     struct mg_buf b;
     mg_buf_init(&b);
@@ -307,6 +292,13 @@ struct mg_sandbox *mg_sandbox_new_with_runner(struct mg_engine *e, mg_sandbox_ru
     sb->w = g_new0(struct worker, sb->n);
     for (size_t i = 0; i < sb->n; i++)
         sb->w[i].sock = -1;
+    /* The spawner first, while this process has (in serve: should have) no
+     * other threads; it keeps only its control socket. */
+    sb->spawner = mg_spawner_start(child, sb, err);
+    if (sb->spawner == NULL) {
+        mg_sandbox_free(sb);
+        return NULL;
+    }
     /* A worker must not inherit the others' sockets: each child closes every
      * descriptor but its own (close_range), and the sockets are CLOEXEC. */
     for (size_t i = 0; i < sb->n; i++) {
@@ -343,6 +335,7 @@ void mg_sandbox_free(struct mg_sandbox *sb)
         /* Closing the socket ends a worker's loop; it exits by itself. */
         g_free(reap(sb, &sb->w[i], false));
     }
+    mg_spawner_stop(sb->spawner);
     g_free(sb->w);
     g_free(sb->user);
     g_free(sb->tmpdir);
@@ -418,6 +411,10 @@ bool mg_sandbox_run(struct mg_sandbox *sb, const char *name, const uint8_t *data
         for (size_t i = 0; i < sb->n && w == NULL; i++)
             if (!sb->w[i].busy && sb->w[i].pid > 0)
                 w = &sb->w[i];
+        /* A slot whose replacement could not be started gets another try. */
+        for (size_t i = 0; i < sb->n && w == NULL; i++)
+            if (!sb->w[i].busy)
+                w = &sb->w[i];
         if (w != NULL)
             break;
         pthread_cond_wait(&sb->idle, &sb->lock);
@@ -425,6 +422,22 @@ bool mg_sandbox_run(struct mg_sandbox *sb, const char *name, const uint8_t *data
     if (w != NULL)
         w->busy = true;
     pthread_mutex_unlock(&sb->lock);
+    if (w != NULL && w->pid == 0) {
+        GError *err = NULL;
+        if (!spawn(sb, w, &err)) {
+            mg_log(MG_LOG_ERROR, NULL, name, "%s", err->message);
+            char *d = g_strdup_printf("no sandbox worker: %s", err->message);
+            g_error_free(err);
+            pthread_mutex_lock(&sb->lock);
+            w->busy = false;
+            pthread_cond_broadcast(&sb->idle);
+            pthread_mutex_unlock(&sb->lock);
+            mg_sandbox_reject(sb, name, MG_R_INTERNAL, d, res);
+            res->worker_failure = d;
+            g_free(sha);
+            return false;
+        }
+    }
     if (w == NULL) {
         /* Killed workers poison-after times in a row already: never again. */
         char *d = g_strdup_printf("killed %" PRIu64 " workers in a row", killed);

@@ -53,6 +53,15 @@ bool mg_confine_apply(const struct mg_confine *c, char *errbuf, size_t errlen);
 /* RLIMIT_CPU soft limit = CPU used so far + seconds (per job). */
 void mg_confine_cpu_for_job(uint64_t seconds);
 
+/* The spawner process (spawner.c): forks workers for a threaded front end. */
+struct mg_spawner;
+typedef void (*mg_spawner_child)(void *ud, const char *scratch, int sock);
+struct mg_spawner *mg_spawner_start(mg_spawner_child child, void *ud, GError **err);
+bool mg_spawner_spawn(struct mg_spawner *s, const char *scratch, pid_t *pid, int *sock, GError **err);
+/* Kills pid first when force; waits for it. Its wait status, -1 when unknown. */
+int mg_spawner_reap(struct mg_spawner *s, pid_t pid, bool force);
+void mg_spawner_stop(struct mg_spawner *s);
+
 /* Exit statuses of a worker that ends on purpose. */
 #define MG_WORKER_EXIT_TOO_BIG 3
 #define MG_WORKER_EXIT_CONFINE 4

@@ -285,6 +285,40 @@ static void test_timeout(void **state)
     mg_engine_free(e);
 }
 
+/* A worker that cannot be replaced (here: its tmpdir vanished) leaves a
+ * dead slot: jobs fail at once (TEMPFAIL), never wait for ever, and the
+ * slot is started again once that is possible. */
+static void test_dead_slot_retried(void **state)
+{
+    (void)state;
+    char *sub = g_build_filename(tmp, "sub", NULL);
+    assert_int_equal(g_mkdir_with_parents(sub, 0755), 0);
+    char *extra = g_strdup_printf("mode = seccomp\nworkers = 1\n[general]\ntmpdir = %s\n", sub);
+    struct mg_engine *e = engine_with(extra);
+    struct mg_sandbox *sb = pool(e);
+    char *cmd = g_strdup_printf("rm -rf '%s'", sub);
+    assert_int_equal(system(cmd), 0);
+    struct mg_sandbox_result r;
+    run(sb, "segv.txt", "dead-slot", &r);
+    assert_int_equal(r.verdict, MG_TEMPFAIL);
+    mg_sandbox_result_clear(&r);
+    time_t t0 = time(NULL);
+    run(sb, "ok.txt", "no worker\n", &r);
+    assert_true(time(NULL) - t0 <= 5);
+    assert_int_equal(r.verdict, MG_TEMPFAIL);
+    assert_non_null(strstr(r.worker_failure, "no sandbox worker"));
+    mg_sandbox_result_clear(&r);
+    assert_int_equal(g_mkdir_with_parents(sub, 0755), 0);
+    run(sb, "ok.txt", "worker again\n", &r);
+    assert_int_equal(r.verdict, MG_CLEAN);
+    mg_sandbox_result_clear(&r);
+    mg_sandbox_free(sb);
+    mg_engine_free(e);
+    g_free(cmd);
+    g_free(extra);
+    g_free(sub);
+}
+
 static void test_bad_config(void **state)
 {
     (void)state;
@@ -332,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_poison_blocked_and_quarantined),
         cmocka_unit_test(test_sigkill_mid_job),
         cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_dead_slot_retried),
         cmocka_unit_test(test_bad_config),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
