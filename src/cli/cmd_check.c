@@ -82,6 +82,8 @@ int mg_cmd_check(int argc, char **argv)
     struct mg_engine *e = mg_cli_engine(config);
     if (e == NULL)
         return MG_EXIT_ERROR;
+    /* Set before the workers start: they inherit the engine as it is now. */
+    mg_engine_set_describe(e, true);
     struct mg_sandbox *sb = mg_cli_sandbox(e);
     if (sb == NULL) {
         mg_engine_free(e);

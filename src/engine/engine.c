@@ -137,6 +137,11 @@ const char *mg_engine_av_describe(const struct mg_engine *e)
     return mg_av_describe(e->av);
 }
 
+void mg_engine_set_describe(struct mg_engine *e, bool on)
+{
+    e->describe = on;
+}
+
 const struct mg_indicator_set *mg_engine_indicators(const struct mg_engine *e)
 {
     return e->indicators;

@@ -31,6 +31,9 @@ void mg_engine_describe(const struct mg_engine *e, struct mg_buf *out);
 /* One line naming the signature database state, for reports and OPTIONS ISTag. */
 const char *mg_engine_av_describe(const struct mg_engine *e);
 const struct mg_indicator_set *mg_engine_indicators(const struct mg_engine *e);
+/* Also record libmagic's long description of every item (a second libmagic
+ * pass; for analysis, off on the hot path). */
+void mg_engine_set_describe(struct mg_engine *e, bool on);
 
 /* Called once in a sandbox worker after fork and before it is confined:
  * loads everything the engine would otherwise load lazily from the file
@@ -54,6 +57,8 @@ struct mg_item *mg_job_root(const struct mg_job *job);
 /* The job's overall verdict (the root's). */
 enum mg_verdict mg_job_verdict(const struct mg_job *job);
 double mg_job_elapsed(const struct mg_job *job);
+/* Seconds this job spent in the indicator scanner (before and after). */
+double mg_job_scan_seconds(const struct mg_job *job);
 const struct mg_engine *mg_job_engine(const struct mg_job *job);
 
 /* Reason table lookups for the front ends: the SMTP enhanced status and the

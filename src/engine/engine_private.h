@@ -13,6 +13,7 @@ struct mg_engine {
     struct mg_policy *policy;
     struct mg_av *av;
     struct mg_indicator_set *indicators;
+    bool describe;                 /* fill libmagic descriptions (mugai check) */
 };
 
 struct mg_keep {
@@ -32,6 +33,7 @@ struct mg_job {
     struct mg_spool **spools;
     size_t n_spools, cap_spools;
     struct mg_keep *keeps;
+    double scan_seconds;           /* time in the indicator scanner, for benchmarks and metrics */
 };
 
 /* Per-thread libmagic handle (libmagic is not thread-safe per handle). */

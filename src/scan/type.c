@@ -171,8 +171,13 @@ struct mg_typer *mg_typer_new(char *errbuf, size_t errlen)
         snprintf(errbuf, errlen, "out of memory");
         return NULL;
     }
-    t->mime = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
-    t->desc = magic_open(MAGIC_NONE | MAGIC_ERROR);
+    /* Checks that cost much and decide nothing here: looking inside
+     * compressed data (the archive sanitizer does), JSON and CSV validation
+     * and troff tokens (all three are text to us anyway). */
+    int flags = MAGIC_ERROR | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_JSON |
+                MAGIC_NO_CHECK_CSV | MAGIC_NO_CHECK_TOKENS;
+    t->mime = magic_open(MAGIC_MIME_TYPE | flags);
+    t->desc = magic_open(MAGIC_NONE | flags);
     if (t->mime == NULL || t->desc == NULL || magic_load(t->mime, NULL) != 0 ||
         magic_load(t->desc, NULL) != 0) {
         snprintf(errbuf, errlen, "libmagic: cannot load the magic database: %s",
@@ -180,8 +185,9 @@ struct mg_typer *mg_typer_new(char *errbuf, size_t errlen)
         mg_typer_free(t);
         return NULL;
     }
-    /* Type is decided from the head of the file; bound libmagic's work. */
-    size_t bytes_max = 1u << 20;
+    /* Type is decided from the head of the file (our own structural checks
+     * look at all of it); bound libmagic's work. */
+    size_t bytes_max = 64u << 10;
     magic_setparam(t->mime, MAGIC_PARAM_BYTES_MAX, &bytes_max);
     magic_setparam(t->desc, MAGIC_PARAM_BYTES_MAX, &bytes_max);
     return t;
@@ -261,6 +267,9 @@ static void reconcile(struct mg_type *t)
         t->cls = MG_TC_TEXT;
         return;
     }
+    /* Word saves and opens RTF under .doc names; it is sanitized as RTF. */
+    if (b == MG_TC_RTF && n == MG_TC_OLE2)
+        return;
     /* Zip containers: a docx named .zip is still handled as OOXML. */
     if (b == MG_TC_OOXML && n == MG_TC_ARCHIVE)
         return;
@@ -270,8 +279,21 @@ static void reconcile(struct mg_type *t)
     t->mismatch = true;
 }
 
+void mg_type_forced(const char *name, enum mg_type_class cls, struct mg_type *out)
+{
+    memset(out, 0, sizeof(*out));
+    mg_type_ext(name, out->ext, sizeof(out->ext));
+    out->name_cls = mg_type_class_of_ext(out->ext);
+    out->cls = cls;
+    static const char *const mimes[MG_TC__COUNT] = {
+        [MG_TC_MAIL] = "message/rfc822", [MG_TC_TEXT] = "text/plain", [MG_TC_HTML] = "text/html",
+        [MG_TC_PDF] = "application/pdf", [MG_TC_RTF] = "text/rtf",
+    };
+    snprintf(out->mime, sizeof(out->mime), "%s", mimes[cls] ? mimes[cls] : "application/octet-stream");
+}
+
 void mg_type_detect(struct mg_typer *t, const uint8_t *data, size_t len,
-                    const char *name, struct mg_type *out)
+                    const char *name, bool describe, struct mg_type *out)
 {
     memset(out, 0, sizeof(*out));
     mg_type_ext(name, out->ext, sizeof(out->ext));
@@ -284,11 +306,17 @@ void mg_type_detect(struct mg_typer *t, const uint8_t *data, size_t len,
     }
     const char *m = magic_buffer(t->mime, data, len);
     snprintf(out->mime, sizeof(out->mime), "%s", m ? m : "application/octet-stream");
-    const char *d = magic_buffer(t->desc, data, len);
-    snprintf(out->desc, sizeof(out->desc), "%s", d ? d : "data");
+    if (describe) {
+        const char *d = magic_buffer(t->desc, data, len);
+        snprintf(out->desc, sizeof(out->desc), "%s", d ? d : "data");
+    }
 
     out->cls = class_of_mime(out->mime);
-    if (looks_encrypted_ooxml(data, len))
+    /* Word opens anything starting with "{\rt" as RTF (libmagic wants
+     * "{\rtf"): the oletools issue-185 trick. Type it the way Word will. */
+    if (len >= 4 && memcmp(data, "{\\rt", 4) == 0)
+        out->cls = MG_TC_RTF;
+    else if (looks_encrypted_ooxml(data, len))
         out->cls = MG_TC_ENCRYPTED;
     else if ((out->cls == MG_TC_ARCHIVE || out->cls == MG_TC_UNKNOWN) && looks_ooxml(data, len))
         out->cls = MG_TC_OOXML;

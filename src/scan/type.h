@@ -41,8 +41,13 @@ struct mg_typer;
  * thread-safe per handle). */
 struct mg_typer *mg_typer_new(char *errbuf, size_t errlen);
 void mg_typer_free(struct mg_typer *t);
+/* Fills out from the bytes and the name. desc (libmagic's description) is
+ * only filled when describe is true: it costs a second libmagic pass. */
 void mg_type_detect(struct mg_typer *t, const uint8_t *data, size_t len,
-                    const char *name, struct mg_type *out);
+                    const char *name, bool describe, struct mg_type *out);
+/* For an item whose container already says what it is (a message/rfc822
+ * part, the relay's DATA): no libmagic, the name only for its extension. */
+void mg_type_forced(const char *name, enum mg_type_class cls, struct mg_type *out);
 
 const char *mg_type_class_name(enum mg_type_class c);           /* "pdf" */
 bool mg_type_class_parse(const char *s, enum mg_type_class *out);

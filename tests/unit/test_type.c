@@ -29,7 +29,7 @@ static int teardown(void **state)
 static struct mg_type detect(const void *data, size_t len, const char *name)
 {
     struct mg_type t;
-    mg_type_detect(typer, data, len, name, &t);
+    mg_type_detect(typer, data, len, name, true, &t);
     return t;
 }
 
@@ -121,6 +121,21 @@ static void test_ooxml_by_structure(void **state)
     assert_false(t.mismatch);
 }
 
+static void test_rtf_as_word_reads_it(void **state)
+{
+    (void)state;
+    /* Word takes "{\\rt" as RTF; libmagic wants "{\\rtf". */
+    const char *rt = "{\\rt1 hello \\par }";
+    struct mg_type t = detect(rt, strlen(rt), "x.doc");
+    assert_int_equal(t.cls, MG_TC_RTF);
+    assert_false(t.mismatch); /* Word saves RTF as .doc too */
+    t = detect(rt, strlen(rt), "x.pdf");
+    assert_true(t.mismatch);
+    t = detect(rt, strlen(rt), "x.rtf");
+    assert_int_equal(t.cls, MG_TC_RTF);
+    assert_false(t.mismatch);
+}
+
 static void test_class_names_round_trip(void **state)
 {
     (void)state;
@@ -139,6 +154,7 @@ int main(void)
         cmocka_unit_test(test_pe_renamed_pdf_is_mismatch),
         cmocka_unit_test(test_pdf_and_empty),
         cmocka_unit_test(test_ooxml_by_structure),
+        cmocka_unit_test(test_rtf_as_word_reads_it),
         cmocka_unit_test(test_class_names_round_trip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
