@@ -152,7 +152,7 @@ int mg_cmd_mail(int argc, char **argv)
                      res.reason_detail ? res.reason_detail : "");
         rc = v == MG_TEMPFAIL ? MG_EXIT_ERROR : MG_EXIT_BLOCKED;
     }
-    mg_sandbox_audit(sb, &res);   /* logs its own failure, as mugai sanitize */
+    mg_sandbox_audit(sb, &res, NULL);   /* logs its own failure, as mugai sanitize */
     mg_sandbox_result_clear(&res);
     mg_sandbox_free(sb);
     free(data);

@@ -195,7 +195,7 @@ static int process(struct run *r, const struct mg_walk_entry *e)
     if (v == MG_TEMPFAIL)
         rc = MG_EXIT_ERROR;
 
-    mg_sandbox_audit(r->sandbox, &res);
+    mg_sandbox_audit(r->sandbox, &res, NULL);
     if (!r->report_first)
         mg_buf_puts(&r->report, ",\n");
     r->report_first = false;

@@ -69,26 +69,37 @@ static bool last_line_hash(int fd, char out[65])
     return true;
 }
 
-/* {"prev":"<hash of the previous line>", ...the job's audit object...} */
-static void chained(const char *body, size_t len, const char *prev, struct mg_buf *line)
+/* {"prev":"<hash of the previous line>", [extra,] ...the job's audit object...} */
+static void chained(const char *body, size_t len, const char *extra, const char *prev,
+                    struct mg_buf *line)
 {
     mg_buf_printf(line, "{\"prev\":\"%s\",", prev);
+    if (extra && *extra) {
+        mg_buf_puts(line, extra);
+        mg_buf_putc(line, ',');
+    }
     if (len > 1)
         mg_buf_append(line, body + 1, len - 1);
 }
 
 bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job)
 {
+    return mg_audit_job_extra(pol, job, NULL);
+}
+
+bool mg_audit_job_extra(const struct mg_policy *pol, const struct mg_job *job, const char *extra)
+{
     struct mg_buf body;
     mg_buf_init(&body);
     mg_report_audit(job, &body);
     bool ok = !mg_buf_failed(&body) &&
-              mg_audit_body(pol, mg_job_id(job), (const char *)body.data, body.len);
+              mg_audit_body(pol, mg_job_id(job), extra, (const char *)body.data, body.len);
     mg_buf_free(&body);
     return ok;
 }
 
-bool mg_audit_body(const struct mg_policy *pol, const char *job_id, const char *body, size_t len)
+bool mg_audit_body(const struct mg_policy *pol, const char *job_id, const char *extra, const char *body,
+                   size_t len)
 {
     if (len < 2 || body[0] != '{' || memchr(body, '\n', len) != NULL)
         return false;
@@ -99,7 +110,7 @@ bool mg_audit_body(const struct mg_policy *pol, const char *job_id, const char *
     bool ok = true;
     if (strcmp(pol->audit, "syslog") == 0) {
         pthread_mutex_lock(&syslog_lock);
-        chained(body, len, syslog_prev, &line);
+        chained(body, len, extra, syslog_prev, &line);
         ok = !mg_buf_failed(&line);
         if (ok) {
             syslog(LOG_MAIL | LOG_INFO, "%.*s", (int)line.len, (const char *)line.data);
@@ -122,7 +133,7 @@ bool mg_audit_body(const struct mg_policy *pol, const char *job_id, const char *
         mg_log_errno(MG_LOG_ERROR, job_id, NULL, "audit: cannot read %s", pol->audit);
         ok = false;
     } else {
-        chained(body, len, prev, &line);
+        chained(body, len, extra, prev, &line);
         mg_buf_putc(&line, '\n');
         ok = !mg_buf_failed(&line) && mg_fd_write_all(fd, line.data, line.len);
         if (!ok)

@@ -502,9 +502,10 @@ bool mg_sandbox_run(struct mg_sandbox *sb, const char *name, const uint8_t *data
     return ok;
 }
 
-bool mg_sandbox_audit(const struct mg_sandbox *sb, const struct mg_sandbox_result *res)
+bool mg_sandbox_audit(const struct mg_sandbox *sb, const struct mg_sandbox_result *res, const char *extra)
 {
-    return mg_audit_body(mg_engine_policy(sb->engine), res->job_id, res->audit_line, strlen(res->audit_line));
+    return mg_audit_body(mg_engine_policy(sb->engine), res->job_id, extra, res->audit_line,
+                         strlen(res->audit_line));
 }
 
 bool mg_sandbox_quarantine(const struct mg_sandbox *sb, const struct mg_sandbox_result *res, const char *name,

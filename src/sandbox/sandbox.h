@@ -92,8 +92,9 @@ bool mg_sandbox_result_changed(const struct mg_sandbox_result *res);
 /* Any item in the tree BLOCKED (the root may still be SANITIZED). */
 bool mg_sandbox_result_any_blocked(const struct mg_sandbox_result *res);
 
-/* Appends the result's audit line to the audit trail (mg_audit_job's twin). */
-bool mg_sandbox_audit(const struct mg_sandbox *sb, const struct mg_sandbox_result *res);
+/* Appends the result's audit line to the audit trail (mg_audit_job_extra's
+ * twin; extra: the front end's own JSON members, e.g. "smtp":{...}, or NULL). */
+bool mg_sandbox_audit(const struct mg_sandbox *sb, const struct mg_sandbox_result *res, const char *extra);
 /* Stores the original as mg_quarantine_store does for a job. */
 bool mg_sandbox_quarantine(const struct mg_sandbox *sb, const struct mg_sandbox_result *res,
                            const char *name, const uint8_t *data, size_t len, const char *meta_json);

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/audit.h"
 #include "engine/engine.h"
 #include "mg_config.h"
 #include "sandbox/sandbox.h"
@@ -319,6 +320,39 @@ static void test_dead_slot_retried(void **state)
     g_free(sub);
 }
 
+/* The audit line rendered in a worker joins the front end's hash chain,
+ * with a front end's own members (SMTP's envelope) in the same line. */
+static void test_audit_chain(void **state)
+{
+    (void)state;
+    char *audit = g_build_filename(tmp, "audit.log", NULL);
+    char *extra = g_strdup_printf("mode = seccomp\nworkers = 1\n[general]\naudit = %s\n", audit);
+    struct mg_engine *e = engine_with(extra);
+    struct mg_sandbox *sb = pool(e);
+    struct mg_sandbox_result a, b;
+    run(sb, "a.txt", "first\n", &a);
+    run(sb, "b.txt", "second\n", &b);
+    assert_true(mg_sandbox_audit(sb, &a, NULL));
+    assert_true(mg_sandbox_audit(sb, &b, "\"smtp\":{\"from\":\"a@example.jp\"}"));
+    gchar *text = NULL;
+    gsize len = 0;
+    assert_true(g_file_get_contents(audit, &text, &len, NULL));
+    size_t lines = 0;
+    assert_int_equal(mg_audit_verify((const uint8_t *)text, len, &lines), 0);
+    assert_int_equal(lines, 2);
+    char *second = strchr(text, '\n') + 1;
+    assert_non_null(strstr(second, "\"smtp\":{\"from\":\"a@example.jp\"}"));
+    assert_non_null(strstr(second, b.job_id));
+    assert_non_null(strstr(text, a.job_id));
+    g_free(text);
+    mg_sandbox_result_clear(&a);
+    mg_sandbox_result_clear(&b);
+    mg_sandbox_free(sb);
+    mg_engine_free(e);
+    g_free(extra);
+    g_free(audit);
+}
+
 static void test_bad_config(void **state)
 {
     (void)state;
@@ -367,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_sigkill_mid_job),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_dead_slot_retried),
+        cmocka_unit_test(test_audit_chain),
         cmocka_unit_test(test_bad_config),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
