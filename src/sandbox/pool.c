@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <ftw.h>
+#include <libintl.h>
 #include <glib.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -500,6 +501,13 @@ bool mg_sandbox_run(struct mg_sandbox *sb, const char *name, const uint8_t *data
     g_free(why);
     g_free(sha);
     return ok;
+}
+
+const char *mg_sandbox_gettext(const struct mg_sandbox *sb, const char *msgid)
+{
+    if (mg_engine_policy(sb->engine)->lang == MG_LANG_EN)
+        return msgid;
+    return dgettext("mugai", msgid);
 }
 
 bool mg_sandbox_audit(const struct mg_sandbox *sb, const struct mg_sandbox_result *res, const char *extra)

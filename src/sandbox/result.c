@@ -1,6 +1,7 @@
 /* The result of a job as plain data: filled from a finished job (in the
  * worker, or in-process with mode = off), and carried over a frame. */
 #include <errno.h>
+#include <math.h>
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,7 @@ void mg_sandbox_result_from_job(struct mg_job *job, struct mg_sandbox_result *re
         }
     }
     res->result_name = g_strdup(mg_item_result_name(root));
+    res->out_name = g_strdup(root->out_name);
     res->out_mime = g_strdup(root->out_mime);
     struct mg_buf b;
     mg_buf_init(&b);
@@ -125,6 +127,7 @@ void mg_sandbox_result_clear(struct mg_sandbox_result *res)
     g_free(res->reason_detail);
     g_free(res->reason_text);
     g_free(res->result_name);
+    g_free(res->out_name);
     g_free(res->out_mime);
     g_free(res->report_json);
     g_free(res->report_pretty);
@@ -159,12 +162,13 @@ bool mg_sandbox_result_encode(const struct mg_sandbox_result *res, const struct 
         mg_frame_put_u32(b, 2);
     }
     mg_frame_put_str(b, res->result_name);
+    mg_frame_put_str(b, res->out_name);
     mg_frame_put_str(b, res->out_mime);
     mg_frame_put_str(b, res->report_json);
     mg_frame_put_str(b, res->report_pretty);
     mg_frame_put_str(b, res->audit_line);
     mg_frame_put_str(b, res->notice);
-    mg_frame_put_u64(b, (uint64_t)(res->elapsed * 1e6));
+    mg_frame_put_u64(b, res->elapsed > 0 ? (uint64_t)llround(res->elapsed * 1e6) : 0);
     mg_frame_put_u32(b, (uint32_t)res->n_nodes);
     for (size_t i = 0; i < res->n_nodes; i++) {
         const struct mg_sandbox_node *n = &res->nodes[i];
@@ -203,13 +207,16 @@ bool mg_sandbox_result_decode(struct mg_sandbox_result *res, const struct mg_san
     mg_frame_reader_init(&r, p, len);
     size_t idlen;
     const uint8_t *id = mg_frame_get_bytes(&r, sizeof(res->job_id) - 1, &idlen);
-    if (id != NULL)
+    bool id_ok = id != NULL && idlen > 0;
+    for (size_t i = 0; id_ok && i < idlen; i++)   /* ids name files: [A-Za-z0-9._-] only */
+        id_ok = g_ascii_isalnum(id[i]) || id[i] == '-' || id[i] == '_' || id[i] == '.';
+    if (id_ok)
         memcpy(res->job_id, id, idlen);
     uint32_t v = mg_frame_get_u32(&r), why = mg_frame_get_u32(&r);
     res->reason_detail = mg_frame_get_str(&r, MAX_STR);
     res->reason_text = mg_frame_get_str(&r, MAX_STR);
     uint32_t how = mg_frame_get_u32(&r);
-    bool ok = !r.bad && verdict_ok(v) && why < MG_R__COUNT && how <= 2 && (how == 2) == (fd >= 0);
+    bool ok = id_ok && !r.bad && verdict_ok(v) && why < MG_R__COUNT && how <= 2 && (how == 2) == (fd >= 0);
     res->verdict = (enum mg_verdict)v;
     res->reason = (enum mg_reason)why;
     if (ok && how == 1) {
@@ -237,12 +244,16 @@ bool mg_sandbox_result_decode(struct mg_sandbox_result *res, const struct mg_san
     if (fd >= 0)
         close(fd);
     res->result_name = mg_frame_get_str(&r, 4096);
+    res->out_name = mg_frame_get_str(&r, 4096);
     res->out_mime = mg_frame_get_str(&r, 1024);
     res->report_json = mg_frame_get_str(&r, MAX_STR);
     res->report_pretty = mg_frame_get_str(&r, MAX_STR);
     res->audit_line = mg_frame_get_str(&r, MAX_STR);
     res->notice = mg_frame_get_str(&r, MAX_STR);
-    res->elapsed = (double)mg_frame_get_u64(&r) / 1e6;
+    uint64_t us = mg_frame_get_u64(&r);
+    if (us > ((uint64_t)1 << 40))   /* 12 days: no job runs that long */
+        ok = false;
+    res->elapsed = (double)us / 1e6;
     uint32_t nn = mg_frame_get_u32(&r);
     /* Each node takes at least 48 bytes: a count beyond that is a lie. */
     if (r.bad || nn > MAX_NODES || (size_t)nn > (r.len - r.off) / 48 + 1)
@@ -256,7 +267,10 @@ bool mg_sandbox_result_decode(struct mg_sandbox_result *res, const struct mg_san
             n->path = mg_frame_get_str(&r, MAX_STR);
             n->type_class = mg_frame_get_str(&r, 64);
             n->mime = mg_frame_get_str(&r, 1024);
-            n->mismatch = mg_frame_get_u32(&r) != 0;
+            uint32_t mm = mg_frame_get_u32(&r);
+            if (mm > 1)
+                r.bad = true;
+            n->mismatch = mm != 0;
             n->indicators = mg_frame_get_str(&r, MAX_STR);
             n->av_signature = mg_frame_get_str(&r, 4096);
             uint32_t nv = mg_frame_get_u32(&r), nr = mg_frame_get_u32(&r);

@@ -48,6 +48,7 @@ struct mg_sandbox_result {
     const uint8_t *output;
     size_t output_len;
     char *result_name;         /* mg_item_result_name(root) */
+    char *out_name;            /* root->out_name: NULL when the name did not change */
     char *out_mime;            /* root->out_mime, NULL when none */
     char *report_json;         /* mg_report_json, one line */
     char *report_pretty;       /* mg_report_json, indented */
@@ -98,6 +99,10 @@ bool mg_sandbox_audit(const struct mg_sandbox *sb, const struct mg_sandbox_resul
 /* Stores the original as mg_quarantine_store does for a job. */
 bool mg_sandbox_quarantine(const struct mg_sandbox *sb, const struct mg_sandbox_result *res,
                            const char *name, const uint8_t *data, size_t len, const char *meta_json);
+
+/* A front end's own text in the policy's language (mg_job_gettext without
+ * a job: SMTP notice subjects, ICAP block pages). */
+const char *mg_sandbox_gettext(const struct mg_sandbox *sb, const char *msgid);
 
 /* Worker deaths so far (crash, seccomp, timeout), for tests and metrics. */
 uint64_t mg_sandbox_worker_deaths(const struct mg_sandbox *sb);

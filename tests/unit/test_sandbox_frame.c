@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sandbox/frame.h"
+#include "sandbox/sandbox_private.h"
 
 static void test_roundtrip_and_exact_end(void **state)
 {
@@ -148,6 +149,38 @@ static void test_unsealed_fd_refused(void **state)
     close(fd);
 }
 
+/* The seeds of fuzz_sandbox_result are written by a Python generator from
+ * the documented layout; they must decode, so the fuzzer starts from the
+ * accepting path and the layout in the generator stays true. */
+static void test_result_seeds_decode(void **state)
+{
+    (void)state;
+    static const char *const seeds[] = { "clean.bin", "sanitized_tree.bin", "blocked.bin" };
+    static const size_t nodes[] = { 1, 2, 1 };
+    const struct mg_sandbox_limits lim = { .max_output = 1u << 20, .max_frame = 1u << 20,
+                                           .inline_max = 1u << 16 };
+    for (size_t i = 0; i < 3; i++) {
+        char *path = g_build_filename(MG_TEST_SOURCE_ROOT, "fuzz", "corpus", "sandbox_result", seeds[i], NULL);
+        gchar *data = NULL;
+        gsize len = 0;
+        assert_true(g_file_get_contents(path, &data, &len, NULL));
+        struct mg_sandbox_result res;
+        assert_true(mg_sandbox_result_decode(&res, &lim, (const uint8_t *)data, len, -1));
+        assert_int_equal(res.n_nodes, nodes[i]);
+        assert_string_equal(res.job_id, "20261123T000000Z-0123456789ab");
+        mg_sandbox_result_clear(&res);
+        /* One byte less, or one more: refused. */
+        assert_false(mg_sandbox_result_decode(&res, &lim, (const uint8_t *)data, len - 1, -1));
+        gchar *more = g_malloc(len + 1);
+        memcpy(more, data, len);
+        more[len] = 0;
+        assert_false(mg_sandbox_result_decode(&res, &lim, (const uint8_t *)more, len + 1, -1));
+        g_free(more);
+        g_free(data);
+        g_free(path);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_truncated_oversized_and_nul),
         cmocka_unit_test(test_socket_frames_and_fd),
         cmocka_unit_test(test_unsealed_fd_refused),
+        cmocka_unit_test(test_result_seeds_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

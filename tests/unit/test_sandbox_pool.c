@@ -111,6 +111,8 @@ static void test_clean_job_matches_in_process(void **state)
     assert_int_equal(a.output_len, b.output_len);
     assert_memory_equal(a.output, b.output, a.output_len);
     assert_string_equal(a.result_name, b.result_name);
+    assert_string_equal(a.out_name, "page.txt");
+    assert_string_equal(a.out_name, b.out_name);
     /* Same notice but for the job id in its first line. */
     assert_non_null(strstr(a.notice, a.job_id));
     assert_string_equal(strchr(a.notice, '\n'), strchr(b.notice, '\n'));
@@ -127,6 +129,8 @@ static void test_clean_job_matches_in_process(void **state)
     struct mg_sandbox_result c;
     run(sb, "big.txt", t, &c);
     assert_int_equal(c.verdict, MG_CLEAN);
+    assert_null(c.out_name);
+    assert_string_equal(c.result_name, "big.txt");
     assert_int_equal(c.output_len, big);
     assert_memory_equal(c.output, t, big);
     g_free(t);
