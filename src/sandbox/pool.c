@@ -450,6 +450,9 @@ bool mg_sandbox_run(struct mg_sandbox *sb, const char *name, const uint8_t *data
 
     bool ok = exchange(sb, w, name, data, len, forced, res);
     bool timed_out = !ok && errno == ETIMEDOUT;
+    /* A worker alive but talking nonsense (or too much) is killed like a
+     * crashed one; say which it was. */
+    bool garbled = !ok && (errno == EPROTO || errno == EMSGSIZE);
     char *why = NULL;
     w->jobs++;
     if (!ok || (sb->max_jobs && w->jobs >= sb->max_jobs)) {
@@ -476,7 +479,8 @@ bool mg_sandbox_run(struct mg_sandbox *sb, const char *name, const uint8_t *data
     pthread_mutex_unlock(&sb->lock);
 
     if (!ok) {
-        char *d = g_strdup_printf("sandbox worker %s: %s", timed_out ? "timed out" : "failed",
+        char *d = g_strdup_printf("sandbox worker %s: %s",
+                                  timed_out ? "timed out" : garbled ? "sent a malformed or oversized result" : "failed",
                                   why ? why : "broken protocol");
         mg_log(MG_LOG_ERROR, NULL, name, "%s (input sha256 %s, %" PRIu64 " in a row)", d, sha, killed);
         if (killed >= sb->poison_after) {

@@ -57,6 +57,20 @@ static struct mg_item *evil(struct mg_job *job, const char *name, const uint8_t 
         _exit(0);
     if (strcmp(name, "segv.txt") == 0)
         raise(SIGSEGV);
+    /* A compromised worker answering with a frame too large, or with a
+     * well-sized frame of nonsense, on its socket (fd 3). */
+    if (strcmp(name, "huge.txt") == 0) {
+        static const uint8_t head[5] = { 0xff, 0xff, 0xff, 0x7f, 0 };
+        (void)!write(3, head, sizeof(head));
+        for (;;)
+            sleep(1);
+    }
+    if (strcmp(name, "nonsense.txt") == 0) {
+        static const uint8_t frame[9] = { 4, 0, 0, 0, 0, 'a', 'b', 'c', 'd' };
+        (void)!write(3, frame, sizeof(frame));
+        for (;;)
+            sleep(1);
+    }
     if (strcmp(name, "hang.txt") == 0)
         for (;;)
             sleep(1);
@@ -357,6 +371,31 @@ static void test_audit_chain(void **state)
     g_free(audit);
 }
 
+static void test_garbled_worker(void **state)
+{
+    (void)state;
+    struct mg_engine *e = engine_with("mode = seccomp\nworkers = 1\ntimeout = 30s\n");
+    struct mg_sandbox *sb = pool(e);
+    static const char *const names[] = { "huge.txt", "nonsense.txt" };
+    for (int i = 0; i < 2; i++) {
+        struct mg_sandbox_result r;
+        time_t t0 = time(NULL);
+        run(sb, names[i], names[i], &r);
+        assert_true(time(NULL) - t0 < 10);   /* refused at once, not at the timeout */
+        assert_int_equal(r.verdict, MG_TEMPFAIL);
+        assert_null(r.output);
+        if (strstr(r.worker_failure, "sent a malformed or oversized result") == NULL)
+            fail_msg("%s: %s", names[i], r.worker_failure);
+        mg_sandbox_result_clear(&r);
+    }
+    struct mg_sandbox_result r;
+    run(sb, "ok.txt", "after nonsense\n", &r);
+    assert_int_equal(r.verdict, MG_CLEAN);
+    mg_sandbox_result_clear(&r);
+    mg_sandbox_free(sb);
+    mg_engine_free(e);
+}
+
 static void test_bad_config(void **state)
 {
     (void)state;
@@ -406,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_dead_slot_retried),
         cmocka_unit_test(test_audit_chain),
+        cmocka_unit_test(test_garbled_worker),
         cmocka_unit_test(test_bad_config),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
