@@ -2,6 +2,7 @@
  * job to an idle one, replaces workers that die, and blocks inputs that
  * keep killing them. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <ftw.h>
 #include <libintl.h>
@@ -141,8 +142,12 @@ static char *reap(struct mg_sandbox *sb, struct worker *w, bool force)
 static void child(void *ud, const char *scratch, int sock)
 {
     struct mg_sandbox *sb = ud;
-    /* Nothing of the parent's but stdio and our socket (on fd 3). */
-    if (dup2(sock, 3) < 0)
+    /* Nothing of the parent's but stderr (the log) and our socket (on fd
+     * 3). stdout may be the very file the front end writes the sanitized
+     * result to (mugai mail > out.eml): a worker must not be able to write
+     * there, so stdout goes to stderr and stdin is /dev/null. */
+    int dn = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (dn < 0 || dup2(dn, 0) < 0 || dup2(2, 1) < 0 || dup2(sock, 3) < 0)
         _exit(MG_WORKER_EXIT_CONFINE);
     close_range(4, ~0u, 0);
     sock = 3;

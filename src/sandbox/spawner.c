@@ -6,6 +6,7 @@
  * clean. Workers are its children: it kills and reaps them on request and
  * reports their wait status. Requests are serialised by a mutex. */
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <pthread.h>
 #include <signal.h>
@@ -123,7 +124,8 @@ struct mg_spawner *mg_spawner_start(mg_spawner_child child, void *ud, GError **e
     }
     if (pid == 0) {
         reset_signals();
-        if (dup2(sv[1], 3) < 0)
+        int dn = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (dn < 0 || dup2(dn, 0) < 0 || dup2(2, 1) < 0 || dup2(sv[1], 3) < 0)
             _exit(1);
         close_range(4, ~0u, 0);
         (void)prctl(PR_SET_PDEATHSIG, SIGKILL);

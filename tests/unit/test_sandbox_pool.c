@@ -43,8 +43,12 @@ static struct mg_item *evil(struct mg_job *job, const char *name, const uint8_t 
         snprintf(path, sizeof(path), "%s/created-by-worker", tmp);
         int b = openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL, 0600);
         int eb = errno;
-        snprintf(out, sizeof(out), "read %s, create %s\n", a >= 0 ? "OPENED" : strerrorname_np(ea),
-                 b >= 0 ? "CREATED" : strerrorname_np(eb));
+        /* stdout is not the front end's: writing there must not reach it. */
+        struct stat st0, st1;
+        bool same = fstat(1, &st1) == 0 && fstat(2, &st0) == 0 && st0.st_ino == st1.st_ino &&
+                    st0.st_dev == st1.st_dev;
+        snprintf(out, sizeof(out), "read %s, create %s, stdout %s\n", a >= 0 ? "OPENED" : strerrorname_np(ea),
+                 b >= 0 ? "CREATED" : strerrorname_np(eb), same ? "is stderr" : "NOT stderr");
         return mg_job_run(job, name, (const uint8_t *)out, strlen(out), MG_TC_UNKNOWN);
     }
     if (strcmp(name, "socket.txt") == 0)
@@ -168,7 +172,7 @@ static void test_no_new_file(void **state)
     assert_int_equal(r.verdict, MG_CLEAN);
     assert_non_null(r.output);
     char *s = g_strndup((const char *)r.output, r.output_len);
-    assert_string_equal(s, "read EACCES, create EACCES\n");
+    assert_string_equal(s, "read EACCES, create EACCES, stdout is stderr\n");
     g_free(s);
     char *path = g_build_filename(tmp, "created-by-worker", NULL);
     assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
