@@ -242,6 +242,53 @@ static void test_clamav_required_without_db_refuses_to_start(void **state)
     unlink(path);
 }
 
+/* Tests build their own signature databases: an MD5 hash signature of one
+ * fixture (.hdb) and a body pattern (.ndb), loaded through [clamav] extra-db. */
+static void test_own_test_databases(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mugai-test-db-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    const char *fixture = "quarterly report, harmless but listed by hash\n";
+    gchar *md5 = g_compute_checksum_for_string(G_CHECKSUM_MD5, fixture, -1);
+    char *hdb = g_strdup_printf("%s/test.hdb", dir);
+    char *line = g_strdup_printf("%s:%zu:Mugai.Test.Fixture.Hash\n", md5, strlen(fixture));
+    assert_true(g_file_set_contents(hdb, line, -1, NULL));
+    char *ndb = g_strdup_printf("%s/test.ndb", dir);
+    /* hex of "EVIL-MARKER-42" anywhere in any file */
+    assert_true(g_file_set_contents(ndb, "Mugai.Test.Marker:0:*:4556494c2d4d41524b45522d3432\n", -1, NULL));
+    char *conf = g_strdup_printf("[clamav]\nsystem-db = /nonexistent\nextra-db = %s\n", dir);
+    struct mg_engine *e = engine_with(conf);
+
+    struct mg_job *job = mg_job_new(e, NULL);
+    struct mg_item *r = mg_job_run(job, "report.txt", (const uint8_t *)fixture, strlen(fixture), MG_TC_UNKNOWN);
+    assert_int_equal(r->reason, MG_R_VIRUS);
+    assert_non_null(strstr(r->reason_detail, "Mugai.Test.Fixture.Hash"));
+    mg_job_free(job);
+
+    const char *marked = "line one\nsomething EVIL-MARKER-42 here\n";
+    job = mg_job_new(e, NULL);
+    r = mg_job_run(job, "m.txt", (const uint8_t *)marked, strlen(marked), MG_TC_UNKNOWN);
+    assert_int_equal(r->reason, MG_R_VIRUS);
+    assert_non_null(strstr(r->reason_detail, "Mugai.Test.Marker"));
+    mg_job_free(job);
+
+    /* Same text without the marker: not a virus. */
+    job = mg_job_new(e, NULL);
+    r = mg_job_run(job, "m.txt", (const uint8_t *)"line one\n", 9, MG_TC_UNKNOWN);
+    assert_int_not_equal(r->reason, MG_R_VIRUS);
+    mg_job_free(job);
+    mg_engine_free(e);
+    unlink(hdb);
+    unlink(ndb);
+    rmdir(dir);
+    g_free(md5);
+    g_free(hdb);
+    g_free(ndb);
+    g_free(line);
+    g_free(conf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_english_notice),
         cmocka_unit_test(test_bad_config_is_refused),
         cmocka_unit_test(test_clamav_required_without_db_refuses_to_start),
+        cmocka_unit_test(test_own_test_databases),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,124 @@
+/* The relay step after DATA: engine job on the spooled message, then the
+ * sanitized copy to the next hop; the client hears 250 only after the next
+ * hop's 250, and any failure on our side is a 4xx (DESIGN.md "nothing lost"). */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "engine/report.h"
+#include "proto/smtp/smtp_session.h"
+
+static void finish(struct mg_smtp_session *ss, const struct mg_job *job, uint64_t size,
+                   uint64_t size_out, const struct mg_smtp_reply *nh, int code, const char *enh,
+                   const char *text)
+{
+    mg_smtp_reply(ss, code, enh, "%s", text);
+    mg_smtp_audit(ss, job, size, size_out, nh, code, enh, text);
+}
+
+struct run_ctx {
+    struct mg_engine *engine;
+    const uint8_t *msg;
+    size_t len;
+    struct mg_job *job;
+    struct mg_item *root;
+};
+
+static void run_job(void *arg)
+{
+    struct run_ctx *rc = arg;
+    rc->job = mg_job_new(rc->engine, NULL);
+    if (rc->job)
+        rc->root = mg_job_run(rc->job, "message.eml", rc->msg, rc->len, MG_TC_MAIL);
+}
+
+bool mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
+{
+    const struct mg_smtp_config *cfg = ss->gen->cfg;
+    bool sent = false;
+    size_t len = 0;
+    const uint8_t *msg = mg_spool_view(sp, &len);
+    if (!msg || mg_spool_failed(sp)) {
+        finish(ss, NULL, len, 0, NULL, 451, "4.3.0", "Cannot read the spooled message, try again later");
+        return false;
+    }
+    /* The job runs on a long-lived engine worker (bounded CPU work, warm
+     * per-thread engine state). Waiting longer than a next-hop timeout for a
+     * free worker would risk the client's own DATA timeout. */
+    struct run_ctx rc = { .engine = ss->gen->er->engine, .msg = msg, .len = len };
+    if (!mg_workpool_run(ss->srv->pool, run_job, &rc, cfg->next_hop_timeout)) {
+        finish(ss, NULL, len, 0, NULL, 451, "4.3.2", "System busy, try again later");
+        return false;
+    }
+    struct mg_job *job = rc.job;
+    struct mg_item *root = rc.root;
+    if (!job) {
+        finish(ss, NULL, len, 0, NULL, 451, "4.3.0", "Out of memory, try again later");
+        return false;
+    }
+    enum mg_verdict v = mg_job_verdict(job);
+    const uint8_t *out = NULL;
+    size_t out_len = 0;
+    struct mg_buf notice;
+    mg_buf_init(&notice);
+    char text[600];
+    switch (v) {
+    case MG_CLEAN:
+    case MG_SANITIZED:
+        out = mg_item_result(root, &out_len);
+        if (!out) {
+            finish(ss, job, len, 0, NULL, 451, "4.3.0", "Internal error (no sanitized output), try again later");
+            goto done;
+        }
+        break;
+    case MG_BLOCKED:
+        if (cfg->blocked == MG_BLOCKED_REJECT) {
+            const char *st = mg_reason_smtp_status(root->reason);
+            snprintf(text, sizeof(text), "Message refused by content policy (%s, job %s)",
+                     mg_reason_keyword(root->reason), mg_job_id(job));
+            /* The table's status for a whole-message refusal; temporary reasons stay 4xx. */
+            finish(ss, job, len, 0, NULL, st && st[0] == '4' ? 451 : 550, st ? st : "5.7.1", text);
+            goto done;
+        }
+        /* Deliver the notice in place of the message. */
+        out = mg_item_result(root, &out_len);
+        if (!out) {
+            if (!mg_smtp_notice_message(job, ss, &notice) || mg_buf_failed(&notice)) {
+                finish(ss, job, len, 0, NULL, 451, "4.3.0", "Internal error building the notice, try again later");
+                goto done;
+            }
+            out = notice.data;
+            out_len = notice.len;
+        }
+        break;
+    case MG_TEMPFAIL:
+    default:
+        snprintf(text, sizeof(text), "Message could not be checked now (%s, job %s), try again later",
+                 mg_reason_keyword(root->reason), mg_job_id(job));
+        finish(ss, job, len, 0, NULL, 451, "4.3.0", text);
+        goto done;
+    }
+
+    struct mg_smtp_reply r;
+    int code = mg_smtp_client_data(&ss->next, out, out_len, &r);
+    /* Only a 2xx surely ended the next hop's transaction (a refused DATA
+     * command leaves it open); otherwise the caller resets it. */
+    sent = code / 100 == 2;
+    if (code / 100 == 2) {
+        snprintf(text, sizeof(text), "Ok: %s %s, next hop said: %s", mg_verdict_name(v),
+                 mg_job_id(job), r.text);
+        finish(ss, job, len, out_len, &r, 250, "2.0.0", text);
+    } else if (code / 100 == 5) {
+        finish(ss, job, len, out_len, &r, code, r.enh[0] ? r.enh : "5.0.0", r.text);
+    } else {
+        /* 4xx, a vanished next hop, a timeout, or a nonsense code: temporary. */
+        snprintf(text, sizeof(text), "Next hop did not accept the message: %s, try again later",
+                 code ? r.text : ss->next.err);
+        finish(ss, job, len, out_len, &r, 451, code / 100 == 4 && r.enh[0] ? r.enh : "4.4.2", text);
+        mg_smtp_client_close(&ss->next);
+    }
+done:
+    mg_buf_free(&notice);
+    mg_job_free(job);
+    return sent;
+}

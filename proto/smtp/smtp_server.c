@@ -1,0 +1,202 @@
+#include "proto/smtp/smtp_server.h"
+
+#include <openssl/err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gio/gio.h>
+
+#include "core/log.h"
+#include "proto/smtp/smtp_session.h"
+#include "server/tls.h"
+
+static void gen_free(struct mg_smtp_gen *g)
+{
+    if (g->tls_server)
+        SSL_CTX_free(g->tls_server);
+    if (g->tls_client)
+        SSL_CTX_free(g->tls_client);
+    mg_smtp_config_free(g->cfg);
+    mg_engine_ref_put(g->er);
+    free(g);
+}
+
+void mg_smtp_gen_put(struct mg_smtp_gen *g)
+{
+    if (g && atomic_fetch_sub(&g->refs, 1) == 1)
+        gen_free(g);
+}
+
+struct mg_smtp_gen *mg_smtp_server_gen(struct mg_smtp_server *s)
+{
+    pthread_mutex_lock(&s->lock);
+    struct mg_smtp_gen *g = s->gen;
+    atomic_fetch_add(&g->refs, 1);
+    pthread_mutex_unlock(&s->lock);
+    return g;
+}
+
+static struct mg_smtp_gen *gen_new(struct mg_engine_ref *er, GError **err)
+{
+    const struct mg_policy *p = mg_engine_policy(er->engine);
+    struct mg_smtp_config *cfg = mg_smtp_config_load(p->kf, err);
+    if (!cfg)
+        return NULL;
+    struct mg_smtp_gen *g = calloc(1, sizeof(*g));
+    if (!g) {
+        mg_smtp_config_free(cfg);
+        g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "out of memory");
+        return NULL;
+    }
+    atomic_init(&g->refs, 1);
+    g->cfg = cfg;
+    g->er = mg_engine_ref_get(er);
+    if (cfg->tls_cert[0] && !(g->tls_server = mg_tls_server_ctx("smtp", cfg->tls_cert, cfg->tls_key, err))) {
+        gen_free(g);
+        return NULL;
+    }
+    if (cfg->next_hop_tls != MG_TLS_NONE && !(g->tls_client = mg_tls_client_ctx("smtp", err))) {
+        gen_free(g);
+        return NULL;
+    }
+    if (cfg->n_relay_domains == 0)
+        mg_log(MG_LOG_WARN, NULL, NULL,
+               "[smtp] relay-domains is empty: every recipient will be refused (550 5.7.1)");
+    return g;
+}
+
+bool mg_smtp_check_config(const struct mg_policy *p, GError **err)
+{
+    struct mg_smtp_config *cfg = mg_smtp_config_load(p->kf, err);
+    if (!cfg)
+        return false;
+    char host[256];
+    unsigned port;
+    bool ok = true;
+    if (!mg_server_split_hostport(cfg->listen, host, sizeof(host), &port)) {
+        g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "[smtp] listen: bad address '%s'", cfg->listen);
+        ok = false;
+    } else if (!mg_server_split_hostport(cfg->next_hop, host, sizeof(host), &port) || port == 0) {
+        g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "[smtp] next-hop: bad address '%s'", cfg->next_hop);
+        ok = false;
+    } else if (cfg->tls_cert[0]) {
+        SSL_CTX *ctx = mg_tls_server_ctx("smtp", cfg->tls_cert, cfg->tls_key, err);
+        ok = ctx != NULL;
+        if (ctx)
+            SSL_CTX_free(ctx);
+    }
+    if (ok && cfg->n_relay_domains == 0)
+        mg_log(MG_LOG_WARN, NULL, NULL,
+               "[smtp] relay-domains is empty: every recipient will be refused (550 5.7.1)");
+    mg_smtp_config_free(cfg);
+    return ok;
+}
+
+static struct mg_listener_opts listener_opts(const struct mg_smtp_config *c)
+{
+    return (struct mg_listener_opts){ .max_conns = (unsigned)c->max_connections,
+                                      .max_per_ip = (unsigned)c->max_per_ip };
+}
+
+struct mg_smtp_server *mg_smtp_server_new(struct mg_engine_ref *er, GError **err)
+{
+    struct mg_smtp_gen *g = gen_new(er, err);
+    if (!g)
+        return NULL;
+    struct mg_smtp_server *s = calloc(1, sizeof(*s));
+    if (!s) {
+        gen_free(g);
+        g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    s->gen = g;
+    struct mg_listener_opts o = listener_opts(g->cfg);
+    s->listener = mg_listener_new(g->cfg->listen, &o, err);
+    s->pool = s->listener ? mg_workpool_new((unsigned)g->cfg->engine_workers) : NULL;
+    if (!s->listener || !s->pool) {
+        if (s->listener && !s->pool)
+            g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start the engine worker threads");
+        mg_smtp_server_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* A refused connection hears 421 (RFC 5321 3.8) before the close. */
+static void busy_reply(int fd, const struct mg_peer *peer, bool per_ip, void *ud)
+{
+    (void)peer;
+    (void)ud;
+    const char *m = per_ip ? "421 4.7.0 Too many connections from your address\r\n"
+                           : "421 4.3.2 Too many connections, try again later\r\n";
+    ssize_t w = send(fd, m, strlen(m), MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)w; /* best effort: the connection is closed either way */
+}
+
+bool mg_smtp_server_start(struct mg_smtp_server *s, GError **err)
+{
+    if (!mg_listener_start(s->listener, mg_smtp_session_main, busy_reply, s, err))
+        return false;
+    mg_log(MG_LOG_NOTICE, NULL, NULL,
+           "smtp listening on %s (port %u), next hop %s, engine workers %u, starttls %s",
+           s->gen->cfg->listen, mg_listener_port(s->listener), s->gen->cfg->next_hop,
+           mg_workpool_size(s->pool), s->gen->tls_server ? "offered" : "off");
+    return true;
+}
+
+bool mg_smtp_server_reload(struct mg_smtp_server *s, struct mg_engine_ref *er, GError **err)
+{
+    struct mg_smtp_gen *g = gen_new(er, err);
+    if (!g)
+        return false;
+    if (strcmp(g->cfg->listen, s->gen->cfg->listen) != 0) {
+        g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED,
+                    "[smtp] listen changed from %s to %s: restart mugai to apply it",
+                    s->gen->cfg->listen, g->cfg->listen);
+        gen_free(g);
+        return false;
+    }
+    struct mg_listener_opts o = listener_opts(g->cfg);
+    mg_listener_set_opts(s->listener, &o);
+    pthread_mutex_lock(&s->lock);
+    struct mg_smtp_gen *old = s->gen;
+    s->gen = g;
+    pthread_mutex_unlock(&s->lock);
+    mg_smtp_gen_put(old);
+    mg_log(MG_LOG_NOTICE, NULL, NULL, "smtp reloaded: engine generation %u, next hop %s",
+           er->generation, g->cfg->next_hop);
+    return true;
+}
+
+double mg_smtp_server_drain_timeout(const struct mg_smtp_server *s)
+{
+    return s->gen->cfg->drain_timeout;
+}
+
+unsigned mg_smtp_server_drain(struct mg_smtp_server *s, double deadline)
+{
+    /* After the deadline, sessions get a few seconds to say 421 and close. */
+    return mg_listener_drain(s->listener, deadline, 5.0);
+}
+
+unsigned mg_smtp_server_port(const struct mg_smtp_server *s) { return mg_listener_port(s->listener); }
+
+void mg_smtp_server_free(struct mg_smtp_server *s)
+{
+    if (!s)
+        return;
+    if (s->listener) {
+        if (mg_listener_active(s->listener) > 0) {
+            /* Sessions still hold s: leaking beats a use-after-free at exit. */
+            mg_log(MG_LOG_WARN, NULL, NULL, "smtp: %u sessions still running at exit",
+                   mg_listener_active(s->listener));
+            return;
+        }
+        mg_listener_free(s->listener);
+    }
+    mg_workpool_free(s->pool);
+    mg_smtp_gen_put(s->gen);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}

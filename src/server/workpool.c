@@ -1,0 +1,168 @@
+#include "server/workpool.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+enum work_state { W_QUEUED, W_RUNNING, W_DONE };
+
+struct work {
+    mg_work_fn fn;
+    void *arg;
+    enum work_state state;
+    pthread_cond_t done;
+    struct work *next;
+};
+
+struct mg_workpool {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct work *head, *tail;
+    bool stopping;
+    unsigned n;
+    pthread_t *threads;
+};
+
+static void *worker_main(void *p)
+{
+    struct mg_workpool *pool = p;
+    pthread_mutex_lock(&pool->lock);
+    for (;;) {
+        while (!pool->head && !pool->stopping)
+            pthread_cond_wait(&pool->wake, &pool->lock);
+        if (!pool->head)
+            break; /* stopping and nothing left */
+        struct work *w = pool->head;
+        pool->head = w->next;
+        if (!pool->head)
+            pool->tail = NULL;
+        w->state = W_RUNNING;
+        pthread_mutex_unlock(&pool->lock);
+        w->fn(w->arg);
+        pthread_mutex_lock(&pool->lock);
+        w->state = W_DONE;
+        pthread_cond_signal(&w->done);
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return NULL;
+}
+
+struct mg_workpool *mg_workpool_new(unsigned n)
+{
+    if (n == 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c > 0 && c < 1024 ? (unsigned)c : 2;
+    }
+    struct mg_workpool *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    p->threads = calloc(n, sizeof(*p->threads));
+    if (!p->threads) {
+        free(p);
+        return NULL;
+    }
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    /* Engine jobs recurse through containers: give them a generous stack. */
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 8u << 20);
+    for (unsigned i = 0; i < n; i++) {
+        if (pthread_create(&p->threads[i], &attr, worker_main, p) != 0)
+            break;
+        p->n++;
+    }
+    pthread_attr_destroy(&attr);
+    if (p->n == 0) {
+        mg_workpool_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+unsigned mg_workpool_size(const struct mg_workpool *p) { return p->n; }
+
+static struct timespec deadline_in(double s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double whole = floor(s);
+    ts.tv_sec += (time_t)whole;
+    ts.tv_nsec += (long)((s - whole) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+bool mg_workpool_run(struct mg_workpool *p, mg_work_fn fn, void *arg, double queue_timeout)
+{
+    struct work w = { .fn = fn, .arg = arg, .state = W_QUEUED };
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w.done, &ca);
+    pthread_condattr_destroy(&ca);
+    struct timespec dl = deadline_in(queue_timeout);
+    bool ran = true;
+    pthread_mutex_lock(&p->lock);
+    if (p->stopping) {
+        pthread_mutex_unlock(&p->lock);
+        pthread_cond_destroy(&w.done);
+        return false;
+    }
+    if (p->tail)
+        p->tail->next = &w;
+    else
+        p->head = &w;
+    p->tail = &w;
+    pthread_cond_signal(&p->wake);
+    while (w.state != W_DONE) {
+        if (w.state == W_QUEUED) {
+            if (pthread_cond_timedwait(&w.done, &p->lock, &dl) == ETIMEDOUT && w.state == W_QUEUED) {
+                /* Nobody took it in time: unlink it and report. */
+                struct work **pp = &p->head;
+                struct work *prev = NULL;
+                while (*pp && *pp != &w) {
+                    prev = *pp;
+                    pp = &(*pp)->next;
+                }
+                if (*pp)
+                    *pp = w.next;
+                if (p->tail == &w)
+                    p->tail = prev;
+                ran = false;
+                break;
+            }
+        } else {
+            pthread_cond_wait(&w.done, &p->lock);
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    pthread_cond_destroy(&w.done);
+    return ran;
+}
+
+void mg_workpool_free(struct mg_workpool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stopping = true;
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+    for (unsigned i = 0; i < p->n; i++)
+        pthread_join(p->threads[i], NULL);
+    pthread_cond_destroy(&p->wake);
+    pthread_mutex_destroy(&p->lock);
+    free(p->threads);
+    free(p);
+}

@@ -1,0 +1,91 @@
+#!/bin/bash
+# SMTP relay benchmark (issue 5): Postfix's smtp-source -> mugai -> smtp-sink,
+# next to smtp-source -> smtp-sink directly in the same run, for 10 KB text
+# messages and for 1 MB .docx attachments, 20 parallel sessions. Prints
+# messages/s for both paths, their ratio, and mugai's peak RSS.
+# Usage: MUGAI=build/src/cli/mugai tests/bench/bench_smtp.sh [messages-10k] [messages-1m]
+# Not a test: run it by hand on an otherwise idle machine.
+set -eu
+: "${MUGAI:?set MUGAI to the built mugai binary}"
+N10=${1:-2000}
+N1M=${2:-200}
+SESS=20
+command -v smtp-source >/dev/null || { echo "needs smtp-source/smtp-sink (postfix)"; exit 77; }
+T=$(mktemp -d /tmp/mugai-bench.XXXXXX)
+chmod 755 "$T"
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for i in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),1)" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+SINK=$(port); MP=$(port)
+smtp-sink -u postfix 127.0.0.1:$SINK 256 &
+PIDS+=($!)
+wait_port "$SINK"
+cat >"$T/mugai.conf" <<C
+[general]
+tmpdir = $T
+audit = off
+log-level = warn
+quarantine-dir = $T/q
+[icap]
+listen =
+[smtp]
+listen = 127.0.0.1:$MP
+next-hop = 127.0.0.1:$SINK
+relay-domains = lg.example.jp
+max-connections-per-ip = 200
+C
+"$MUGAI" serve -c "$T/mugai.conf" 2>"$T/mugai.log" &
+MPID=$!
+PIDS+=($MPID)
+wait_port "$MP"
+
+# A 1 MB .docx (stored, so it stays 1 MB) in a MIME message for smtp-source -F.
+python3 - "$T/docx.eml" <<'P'
+import base64, io, random, sys, zipfile
+random.seed(1)
+words = ["mugai", "無害化", "report", "自治体", "LGWAN", "data", "table", "予算"]
+text = " ".join(random.choice(words) for _ in range(120000))
+doc = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+       '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+       '<w:body><w:p><w:r><w:t>%s</w:t></w:r></w:p></w:body></w:document>' % text)
+b = io.BytesIO()
+with zipfile.ZipFile(b, "w", zipfile.ZIP_STORED) as z:
+    z.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+    z.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+    z.writestr("word/document.xml", doc)
+data = b.getvalue()
+b64 = base64.encodebytes(data).decode().replace("\n", "\r\n")
+msg = ("From: bench@example.com\r\nTo: user@lg.example.jp\r\nSubject: docx bench\r\n"
+       "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+       "--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nsee attachment\r\n"
+       "--b\r\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document\r\n"
+       "Content-Disposition: attachment; filename=\"report.docx\"\r\n"
+       "Content-Transfer-Encoding: base64\r\n\r\n" + b64 + "--b--\r\n")
+open(sys.argv[1], "w").write(msg)
+P
+
+run() { # label port args...
+    local label=$1 p=$2; shift 2
+    local t0 t1
+    t0=$(date +%s.%N)
+    smtp-source -s $SESS -f bench@example.com -t user@lg.example.jp "$@" 127.0.0.1:$p
+    t1=$(date +%s.%N)
+    python3 -c "import sys; print('%-28s %8.1f msg/s' % (sys.argv[1], int(sys.argv[2]) / (float(sys.argv[4]) - float(sys.argv[3]))))" \
+        "$label" "$N" "$t0" "$t1" | tee -a "$T/res"
+}
+echo "machine: $(nproc) CPUs, $(grep 'model name' /proc/cpuinfo | head -1 | cut -d: -f2 | sed 's/^ *//'), $(uname -sr)"
+N=$N10; run "10KB direct ($N msgs)" $SINK -m $N -l 10240
+N=$N10; run "10KB via mugai ($N msgs)" $MP -m $N -l 10240
+N=$N1M; run "1MB docx direct ($N msgs)" $SINK -m $N -F "$T/docx.eml"
+N=$N1M; run "1MB docx via mugai ($N msgs)" $MP -m $N -F "$T/docx.eml"
+echo "mugai peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$MPID/status)"
+python3 - "$T/res" <<'P'
+import re, sys
+v = [float(re.search(r"([\d.]+) msg/s", l).group(1)) for l in open(sys.argv[1])]
+print("ratio 10KB: %.0f%%   ratio 1MB docx: %.0f%%" % (100 * v[1] / v[0], 100 * v[3] / v[2]))
+P
+grep -c "verdict=" "$T/mugai.log" >/dev/null 2>&1 || true
+echo "mugai warnings/errors logged: $(grep -c 'level=\(warn\|error\)' "$T/mugai.log")"
+grep 'level=\(warn\|error\)' "$T/mugai.log" | grep -v clamav | sort | uniq -c | sort -rn | head -3

@@ -1,0 +1,180 @@
+/* Unit tests for src/server: the worker pool (bounds, queue timeout), the
+ * listener (per-IP cap with the busy reply, drain wakes idle sessions). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "server/listener.h"
+#include "server/workpool.h"
+
+static atomic_int running, max_running, done;
+
+static void slow_job(void *arg)
+{
+    int now = atomic_fetch_add(&running, 1) + 1;
+    int m = atomic_load(&max_running);
+    while (now > m && !atomic_compare_exchange_weak(&max_running, &m, now))
+        ;
+    usleep((useconds_t)(uintptr_t)arg);
+    atomic_fetch_sub(&running, 1);
+    atomic_fetch_add(&done, 1);
+}
+
+struct runner {
+    struct mg_workpool *p;
+    bool ok;
+    useconds_t us;
+};
+
+static void *run_thread(void *a)
+{
+    struct runner *r = a;
+    r->ok = mg_workpool_run(r->p, slow_job, (void *)(uintptr_t)r->us, 5.0);
+    return NULL;
+}
+
+static void test_workpool_bounds(void **state)
+{
+    (void)state;
+    struct mg_workpool *p = mg_workpool_new(2);
+    assert_non_null(p);
+    assert_int_equal(mg_workpool_size(p), 2);
+    pthread_t t[6];
+    struct runner r[6];
+    atomic_store(&max_running, 0);
+    atomic_store(&done, 0);
+    for (int i = 0; i < 6; i++) {
+        r[i] = (struct runner){ .p = p, .us = 50000 };
+        assert_int_equal(pthread_create(&t[i], NULL, run_thread, &r[i]), 0);
+    }
+    for (int i = 0; i < 6; i++) {
+        pthread_join(t[i], NULL);
+        assert_true(r[i].ok);
+    }
+    assert_int_equal(atomic_load(&done), 6);
+    assert_int_equal(atomic_load(&max_running), 2); /* never more than the pool */
+    mg_workpool_free(p);
+}
+
+static void test_workpool_queue_timeout(void **state)
+{
+    (void)state;
+    struct mg_workpool *p = mg_workpool_new(1);
+    assert_non_null(p);
+    atomic_store(&done, 0);
+    pthread_t t;
+    struct runner busy = { .p = p, .us = 400000 };
+    assert_int_equal(pthread_create(&t, NULL, run_thread, &busy), 0);
+    usleep(50000);
+    /* The only worker is busy for 0.4 s: a 0.1 s queue wait gives up. */
+    assert_false(mg_workpool_run(p, slow_job, (void *)(uintptr_t)1000, 0.1));
+    pthread_join(t, NULL);
+    assert_true(busy.ok);
+    assert_int_equal(atomic_load(&done), 1); /* the abandoned job never ran */
+    assert_true(mg_workpool_run(p, slow_job, (void *)(uintptr_t)1000, 1.0));
+    mg_workpool_free(p);
+}
+
+/* A session that waits for the drain event, then says bye. */
+static void conn_fn(int fd, const struct mg_peer *peer, void *ud)
+{
+    (void)peer;
+    struct mg_listener *l = *(struct mg_listener **)ud;
+    struct pollfd pf[2] = { { .fd = fd, .events = POLLIN }, { .fd = mg_listener_drain_fd(l), .events = POLLIN } };
+    (void)poll(pf, 2, 5000);
+    ssize_t w = send(fd, "bye\n", 4, MSG_NOSIGNAL);
+    (void)w;
+    close(fd);
+}
+
+static void busy_fn(int fd, const struct mg_peer *peer, bool per_ip, void *ud)
+{
+    (void)peer;
+    (void)ud;
+    ssize_t w = send(fd, per_ip ? "per-ip\n" : "busy\n", per_ip ? 7 : 5, MSG_NOSIGNAL);
+    (void)w;
+}
+
+static int connect_to(unsigned port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    return fd;
+}
+
+static void read_line(int fd, char *buf, size_t n)
+{
+    struct pollfd pf = { .fd = fd, .events = POLLIN };
+    assert_int_equal(poll(&pf, 1, 3000), 1);
+    ssize_t r = read(fd, buf, n - 1);
+    assert_true(r > 0);
+    buf[r] = '\0';
+}
+
+static void test_listener_caps_and_drain(void **state)
+{
+    (void)state;
+    struct mg_listener_opts o = { .max_conns = 10, .max_per_ip = 2 };
+    GError *err = NULL;
+    struct mg_listener *l = mg_listener_new("127.0.0.1:0", &o, &err);
+    assert_non_null(l);
+    assert_true(mg_listener_port(l) > 0);
+    assert_true(mg_listener_start(l, conn_fn, busy_fn, &l, &err));
+    int a = connect_to(mg_listener_port(l));
+    int b = connect_to(mg_listener_port(l));
+    for (int i = 0; i < 50 && mg_listener_active(l) < 2; i++)
+        usleep(10000);
+    assert_int_equal(mg_listener_active(l), 2);
+    int c = connect_to(mg_listener_port(l));
+    char buf[32];
+    read_line(c, buf, sizeof(buf));
+    assert_string_equal(buf, "per-ip\n");
+    close(c);
+    /* Drain: the idle sessions see the event and leave before the deadline. */
+    double t0 = mg_server_now();
+    assert_int_equal(mg_listener_drain(l, t0 + 3.0, 1.0), 0);
+    assert_true(mg_server_now() - t0 < 2.0);
+    read_line(a, buf, sizeof(buf));
+    assert_string_equal(buf, "bye\n");
+    close(a);
+    close(b);
+    mg_listener_free(l);
+}
+
+static void test_hostport(void **state)
+{
+    (void)state;
+    char h[64];
+    unsigned p;
+    assert_true(mg_server_split_hostport("127.0.0.1:25", h, sizeof(h), &p));
+    assert_string_equal(h, "127.0.0.1");
+    assert_int_equal(p, 25);
+    assert_true(mg_server_split_hostport("[::1]:10025", h, sizeof(h), &p));
+    assert_string_equal(h, "::1");
+    assert_false(mg_server_split_hostport("::1:25x", h, sizeof(h), &p));
+    assert_false(mg_server_split_hostport("host", h, sizeof(h), &p));
+    assert_false(mg_server_split_hostport("host:70000", h, sizeof(h), &p));
+    assert_false(mg_server_split_hostport(":25", h, sizeof(h), &p));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_workpool_bounds),
+        cmocka_unit_test(test_workpool_queue_timeout),
+        cmocka_unit_test(test_listener_caps_and_drain),
+        cmocka_unit_test(test_hostport),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
