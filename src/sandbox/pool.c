@@ -67,6 +67,11 @@ enum mg_sandbox_mode mg_sandbox_mode(const struct mg_sandbox *sb)
     return sb->mode;
 }
 
+const struct mg_engine *mg_sandbox_engine(const struct mg_sandbox *sb)
+{
+    return sb->engine;
+}
+
 const char *mg_sandbox_describe(const struct mg_sandbox *sb)
 {
     return sb->describe;

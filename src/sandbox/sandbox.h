@@ -74,6 +74,8 @@ struct mg_sandbox;
 struct mg_sandbox *mg_sandbox_new(struct mg_engine *e, GError **err);
 void mg_sandbox_free(struct mg_sandbox *sb);
 enum mg_sandbox_mode mg_sandbox_mode(const struct mg_sandbox *sb);
+/* The engine the workers run (its policy, for a front end's own choices). */
+const struct mg_engine *mg_sandbox_engine(const struct mg_sandbox *sb);
 const char *mg_sandbox_mode_name(enum mg_sandbox_mode m);
 /* One line for `mugai version` and the serve start-up log:
  * "seccomp (landlock abi 7, 2 workers, user mugai)". */
