@@ -323,7 +323,7 @@ struct mg_sandbox *mg_sandbox_new_with_runner(struct mg_engine *e, mg_sandbox_ru
         snprintf(extra, sizeof(extra), ", landlock abi %d", mg_confine_landlock_abi());
     snprintf(sb->describe, sizeof(sb->describe), "%s (%zu workers%s, user %s)", mg_sandbox_mode_name(sb->mode),
              sb->n, extra, sb->confine.drop ? sb->user : "not switched: not started as root");
-    mg_log(MG_LOG_INFO, NULL, NULL, "sandbox: %s", sb->describe);
+    mg_log(MG_LOG_NOTICE, NULL, NULL, "sandbox: %s", sb->describe);
     return sb;
 }
 
