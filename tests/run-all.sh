@@ -56,5 +56,43 @@ else
   echo "ASan build failed" >&2; failed=$((failed + 1))
 fi
 
+# valgrind memcheck over the engine's unit tests (plain build): zero errors
+# and no definite leaks, one test each. The sandbox pool test is left out:
+# seccomp-confined workers cannot run under valgrind's own system calls.
+step "valgrind memcheck (engine unit tests)"
+if command -v valgrind >/dev/null 2>&1 && [ -d build-test/tests ]; then
+  for t in core engine quarantine sandbox_frame; do
+    exe=build-test/tests/test_$t
+    if [ ! -x "$exe" ]; then
+      echo "valgrind: $exe missing" >&2; failed=$((failed + 1)); continue
+    fi
+    if (cd build-test/tests && MG_SOURCE_ROOT="$here" MG_BUILD_ROOT="$here/build-test" LC_ALL=C.UTF-8 \
+        valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+        "./test_$t" >"../meson-logs/valgrind-$t.log" 2>&1); then
+      passed=$((passed + 1))
+    else
+      echo "valgrind: test_$t has errors (build-test/meson-logs/valgrind-$t.log):" >&2
+      tail -n 30 "build-test/meson-logs/valgrind-$t.log" >&2
+      failed=$((failed + 1))
+    fi
+  done
+else
+  echo "valgrind or the plain build is missing" >&2; failed=$((failed + 1))
+fi
+
+# Short libFuzzer runs (clang): each harness counts as one test.
+step "fuzz (libFuzzer, ${FUZZ_SECONDS:-20}s per harness)"
+fuzz_out=$(bash tests/fuzz/run-short.sh)
+frc=$?
+echo "$fuzz_out" | tail -n 1 >&2
+if [ $frc -eq 77 ]; then
+  skipped=$((skipped + 1))
+elif read -r fp _ ff _ < <(echo "$fuzz_out" | tail -n 1) && [[ "$fp" =~ ^[0-9]+$ && "$ff" =~ ^[0-9]+$ ]]; then
+  passed=$((passed + fp)); failed=$((failed + ff))
+  [ $frc -ne 0 ] && [ "$ff" -eq 0 ] && failed=$((failed + 1))
+else
+  failed=$((failed + 1))
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -132,14 +132,14 @@ void mg_icap_html_escape(const char *s, size_t len, struct mg_buf *out)
 
 static void esc(const char *s, struct mg_buf *out) { mg_icap_html_escape(s, strlen(s), out); }
 
-void mg_icap_block_page(const struct mg_job *job, bool upload, const char *url, const char *name,
-                        struct mg_buf *body)
+void mg_icap_block_page(const struct mg_sandbox *sb, const struct mg_sandbox_result *job, bool upload,
+                        const char *url, const char *name, struct mg_buf *body)
 {
-#define T(s) mg_job_gettext(job, s)
+#define T(s) mg_sandbox_gettext(sb, s)
     const char *title = upload ? T(N_("Upload blocked")) : T(N_("Download blocked"));
-    const struct mg_policy *pol = mg_job_policy(job);
+    bool en = mg_engine_policy(mg_sandbox_engine(sb))->lang == MG_LANG_EN;
     mg_buf_printf(body, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
-                  pol->lang == MG_LANG_EN ? "en" : "ja");
+                  en ? "en" : "ja");
     esc(title, body);
     mg_buf_puts(body, "</title>\n</head>\n<body>\n<h1>");
     esc(title, body);
@@ -163,21 +163,16 @@ void mg_icap_block_page(const struct mg_job *job, bool upload, const char *url, 
     mg_buf_puts(body, "<tr><th>");
     esc(T(N_("Job ID")), body);
     mg_buf_puts(body, "</th><td><code>");
-    esc(mg_job_id(job), body);
+    esc(job->job_id, body);
     mg_buf_puts(body, "</code></td></tr>\n</table>\n<pre>");
-    struct mg_buf notice;
-    mg_buf_init(&notice);
-    mg_report_notice(job, &notice);
-    if (!mg_buf_failed(&notice))
-        mg_icap_html_escape((const char *)notice.data, notice.len, body);
-    mg_buf_free(&notice);
+    esc(job->notice, body);
     mg_buf_puts(body, "</pre>\n<p>");
     esc(T(N_("If you need this file, ask your administrator and give the job ID above.")), body);
     mg_buf_puts(body, "</p>\n</body>\n</html>\n");
 #undef T
 }
 
-void mg_icap_block_head(const struct mg_job *job, size_t body_len, struct mg_buf *out)
+void mg_icap_block_head(const struct mg_sandbox_result *job, size_t body_len, struct mg_buf *out)
 {
     mg_buf_printf(out,
                   "HTTP/1.1 403 Forbidden\r\n"
@@ -188,5 +183,5 @@ void mg_icap_block_head(const struct mg_job *job, size_t body_len, struct mg_buf
                   "X-Mugai-Job: %s\r\n"
                   "X-Mugai-Verdict: blocked\r\n"
                   "\r\n",
-                  body_len, mg_job_id(job));
+                  body_len, job->job_id);
 }

@@ -3,6 +3,7 @@
 #ifndef MG_ICAP_HTTP_H
 #define MG_ICAP_HTTP_H
 
+#include "sandbox/sandbox.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -34,8 +35,8 @@ void mg_icap_html_escape(const char *s, size_t len, struct mg_buf *out);
 
 /* The block page (UTF-8 HTML, in the job's language) and its HTTP 403
  * response header block. upload: REQMOD wording. */
-void mg_icap_block_page(const struct mg_job *job, bool upload, const char *url, const char *name,
+void mg_icap_block_page(const struct mg_sandbox *sb, const struct mg_sandbox_result *job, bool upload, const char *url, const char *name,
                         struct mg_buf *body);
-void mg_icap_block_head(const struct mg_job *job, size_t body_len, struct mg_buf *out);
+void mg_icap_block_head(const struct mg_sandbox_result *job, size_t body_len, struct mg_buf *out);
 
 #endif

@@ -203,7 +203,8 @@ static void pass_unchanged(struct mg_icap_tx *tx, bool in_preview, const uint8_t
     mg_buf_free(&head);
 }
 
-static void store_original(struct mg_icap_tx *tx, const struct mg_job *job, const uint8_t *data, size_t len)
+static void store_original(struct mg_icap_tx *tx, const struct mg_sandbox_result *job, const uint8_t *data,
+                           size_t len)
 {
     struct mg_buf meta;
     mg_buf_init(&meta);
@@ -220,13 +221,13 @@ static void store_original(struct mg_icap_tx *tx, const struct mg_job *job, cons
     mg_json_str(&j, "name", tx->name);
     mg_json_obj_end(&j);
     const char *m = !mg_json_failed(&j) ? mg_buf_cstr(&meta) : NULL;
-    if (!mg_quarantine_store(mg_job_policy(job), job, data, len, m))
-        mg_log(MG_LOG_WARN, mg_job_id(job), NULL, "icap: the original could not be quarantined");
+    if (!mg_sandbox_quarantine(tx->gen->er->sandbox, job, tx->name, data, len, m))
+        mg_log(MG_LOG_WARN, job->job_id, NULL, "icap: the original could not be quarantined");
     mg_buf_free(&meta);
 }
 
 /* One chained audit line per job, with the ICAP facts in "icap". */
-static void audit(struct mg_icap_tx *tx, const struct mg_job *job)
+static void audit(struct mg_icap_tx *tx, const struct mg_sandbox_result *job)
 {
     struct mg_buf b;
     mg_buf_init(&b);
@@ -245,23 +246,23 @@ static void audit(struct mg_icap_tx *tx, const struct mg_job *job)
     mg_json_uint(&j, "body_in", tx->body_in);
     mg_json_obj_end(&j);
     mg_json_obj_end(&j);
-    const struct mg_policy *pol = mg_job_policy(job);
+    struct mg_sandbox *sb = tx->gen->er->sandbox;
     /* Members without the outer braces. */
     if (!mg_json_failed(&j) && b.len > 2) {
         b.len--;
-        (void)mg_audit_job_extra(pol, job, mg_buf_cstr(&b) + 1); /* failures are logged there */
+        (void)mg_sandbox_audit(sb, job, mg_buf_cstr(&b) + 1); /* failures are logged there */
     } else {
-        (void)mg_audit_job(pol, job);
+        (void)mg_sandbox_audit(sb, job, NULL);
     }
     mg_buf_free(&b);
 }
 
-static void send_block(struct mg_icap_tx *tx, const struct mg_job *job)
+static void send_block(struct mg_icap_tx *tx, const struct mg_sandbox_result *job)
 {
     struct mg_buf page, head;
     mg_buf_init(&page);
     mg_buf_init(&head);
-    mg_icap_block_page(job, tx->req.method == MG_ICAP_M_REQMOD, tx->url, tx->name, &page);
+    mg_icap_block_page(tx->gen->er->sandbox, job, tx->req.method == MG_ICAP_M_REQMOD, tx->url, tx->name, &page);
     mg_icap_block_head(job, page.len, &head);
     if (mg_buf_failed(&page) || mg_buf_failed(&head)) {
         tx->close = true;
@@ -278,33 +279,32 @@ static void send_block(struct mg_icap_tx *tx, const struct mg_job *job)
  * browser sent it, so it passes unchanged only when nothing in it needed a
  * change: no action anywhere and every part clean. Otherwise the upload is
  * refused with the block page (fail closed). */
-static bool form_clean(const struct mg_item *it, unsigned depth)
+static bool form_clean(const struct mg_sandbox_result *job)
 {
-    if (depth > 64 || it->n_actions > 0)
-        return false;
-    if (depth == 0) {
-        if (!(it->verdict == MG_CLEAN || (it->verdict == MG_SANITIZED && it->reason == MG_R_SANITIZED)))
+    for (size_t i = 0; i < job->n_nodes; i++) {
+        const struct mg_sandbox_node *n = &job->nodes[i];
+        if (n->depth > 64 || *n->actions)
             return false;
-    } else if (it->verdict != MG_CLEAN) {
-        return false;
+        if (n->depth == 0) {
+            if (!(n->verdict == MG_CLEAN || (n->verdict == MG_SANITIZED && n->reason == MG_R_SANITIZED)))
+                return false;
+        } else if (n->verdict != MG_CLEAN) {
+            return false;
+        }
     }
-    for (size_t i = 0; i < it->n_children; i++)
-        if (!form_clean(it->children[i], depth + 1))
-            return false;
-    return true;
+    return job->n_nodes > 0;
 }
 
 /* After a job: audit, quarantine, answer by verdict. orig is the decoded
  * body the engine saw (NULL for a refusal before the engine). */
-static void answer_job(struct mg_icap_tx *tx, struct mg_job *job, bool in_preview, const uint8_t *orig,
-                       size_t orig_len, const uint8_t *raw, size_t raw_len, bool form)
+static void answer_job(struct mg_icap_tx *tx, const struct mg_sandbox_result *job, bool in_preview,
+                       const uint8_t *orig, size_t orig_len, const uint8_t *raw, size_t raw_len, bool form)
 {
-    g_strlcpy(tx->job_id, mg_job_id(job), sizeof(tx->job_id));
+    g_strlcpy(tx->job_id, job->job_id, sizeof(tx->job_id));
     audit(tx, job);
-    struct mg_item *root = mg_job_root(job);
-    enum mg_verdict v = mg_job_verdict(job);
+    enum mg_verdict v = job->verdict;
     if (form && (v == MG_CLEAN || v == MG_SANITIZED)) {
-        if (form_clean(root, 0)) {
+        if (form_clean(job)) {
             tx->outcome = "clean-form";
             pass_unchanged(tx, in_preview, raw, raw_len, true);
         } else {
@@ -323,9 +323,9 @@ static void answer_job(struct mg_icap_tx *tx, struct mg_job *job, bool in_previe
         pass_unchanged(tx, in_preview, raw, raw_len, true);
         return;
     case MG_SANITIZED: {
-        size_t olen = 0;
-        const uint8_t *out = mg_item_result(root, &olen);
-        if (!out && olen > 0) {
+        size_t olen = job->output_len;
+        const uint8_t *out = job->output;
+        if (!out) {
             tx->outcome = "tempfail";
             mg_icap_send_status(tx, 500, "Server Error");
             return;
@@ -333,10 +333,10 @@ static void answer_job(struct mg_icap_tx *tx, struct mg_job *job, bool in_previe
         struct mg_buf head;
         mg_buf_init(&head);
         /* A renamed file whose sanitizer gave no type must not keep the old one. */
-        const char *mime = root->out_mime;
-        if (!mime && root->out_name)
-            mime = mg_icap_mime_for_name(root->out_name);
-        mg_icap_http_rebuilt_head(http_head(tx), mime, root->out_name, olen, mg_job_id(job),
+        const char *mime = job->out_mime;
+        if (!mime && job->out_name)
+            mime = mg_icap_mime_for_name(job->out_name);
+        mg_icap_http_rebuilt_head(http_head(tx), mime, job->out_name, olen, job->job_id,
                                   "sanitized", &head);
         tx->outcome = "sanitized";
         if (mg_buf_failed(&head))
@@ -363,15 +363,10 @@ static void answer_job(struct mg_icap_tx *tx, struct mg_job *job, bool in_previe
  * an id, an audit line and a notice. */
 static void reject(struct mg_icap_tx *tx, enum mg_reason r, const char *detail, bool in_preview)
 {
-    struct mg_job *job = mg_job_new(tx->gen->er->engine, NULL);
-    if (!job) {
-        tx->outcome = "tempfail";
-        mg_icap_send_status(tx, 500, "Server Error");
-        return;
-    }
-    mg_job_reject(job, tx->name, r, detail);
-    answer_job(tx, job, in_preview, NULL, 0, NULL, 0, false);
-    mg_job_free(job);
+    struct mg_sandbox_result res;
+    mg_sandbox_reject(tx->gen->er->sandbox, tx->name, r, detail, &res);
+    answer_job(tx, &res, in_preview, NULL, 0, NULL, 0, false);
+    mg_sandbox_result_clear(&res);
 }
 
 static const char *header_value(const struct mg_icap_head *h, const char *name, char *buf, size_t size)
@@ -418,20 +413,22 @@ static bool early_decision(struct mg_icap_tx *tx, const uint8_t *data, size_t le
 }
 
 struct run_ctx {
-    struct mg_engine *engine;
+    struct mg_sandbox *sandbox;
     const char *name;
     const uint8_t *data;
     size_t len;
     enum mg_type_class forced;
-    struct mg_job *job;
+    struct mg_sandbox_result res;
+    bool ran;
 };
 
+/* In a sandboxed worker (src/sandbox); a worker that crashed or timed out
+ * comes back as TEMPFAIL, which answers ICAP 500. */
 static void run_job(void *arg)
 {
     struct run_ctx *rc = arg;
-    rc->job = mg_job_new(rc->engine, NULL);
-    if (rc->job)
-        mg_job_run(rc->job, rc->name, rc->data, rc->len, rc->forced);
+    (void)mg_sandbox_run(rc->sandbox, rc->name, rc->data, rc->len, rc->forced, &rc->res);
+    rc->ran = true;
 }
 
 /* The whole body is in sp: decode, run the engine, answer. */
@@ -513,17 +510,17 @@ static void full_decision(struct mg_icap_tx *tx, struct mg_spool *sp)
         data = md;
         len = ml;
     }
-    struct run_ctx rc = { .engine = tx->gen->er->engine, .name = tx->name, .data = data, .len = len,
+    struct run_ctx rc = { .sandbox = tx->gen->er->sandbox, .name = tx->name, .data = data, .len = len,
                           .forced = form ? MG_TC_MAIL : MG_TC_UNKNOWN };
     if (!mg_workpool_run(tx->srv->pool, run_job, &rc, c->job_wait)) {
         tx->outcome = "busy";
         mg_icap_send_status(tx, 503, "Service Overloaded");
-    } else if (!rc.job) {
+    } else if (!rc.ran) {
         tx->outcome = "tempfail";
         mg_icap_send_status(tx, 500, "Server Error");
     } else {
-        answer_job(tx, rc.job, tx->complete_in_preview, data, len, raw, raw_len, form);
-        mg_job_free(rc.job);
+        answer_job(tx, &rc.res, tx->complete_in_preview, data, len, raw, raw_len, form);
+        mg_sandbox_result_clear(&rc.res);
     }
     mg_spool_free(mime);
     mg_spool_free(dec);

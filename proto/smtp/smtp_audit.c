@@ -11,7 +11,7 @@
 #include "engine/audit.h"
 #include "proto/smtp/smtp_session.h"
 
-void mg_smtp_audit(const struct mg_smtp_session *ss, const struct mg_job *job, uint64_t size,
+void mg_smtp_audit(const struct mg_smtp_session *ss, const struct mg_sandbox_result *job, uint64_t size,
                    uint64_t size_out, const struct mg_smtp_reply *nh, int code,
                    const char *enh, const char *text)
 {
@@ -55,10 +55,9 @@ void mg_smtp_audit(const struct mg_smtp_session *ss, const struct mg_job *job, u
     b.data[b.len - 1] = '\0';
     const char *members = (const char *)b.data + 1;
     if (job) {
-        const struct mg_policy *p = mg_engine_policy(ss->gen->er->engine);
-        (void)mg_audit_job_extra(p, job, members); /* failures are logged there */
-        mg_log(MG_LOG_INFO, mg_job_id(job), NULL, "smtp message verdict=%s %s",
-               mg_verdict_name(mg_job_verdict(job)), members);
+        (void)mg_sandbox_audit(ss->gen->er->sandbox, job, members); /* failures are logged there */
+        mg_log(MG_LOG_INFO, job->job_id, NULL, "smtp message verdict=%s %s",
+               mg_verdict_name(job->verdict), members);
     } else {
         mg_log(MG_LOG_NOTICE, ss->id, NULL, "smtp message refused before sanitizing %s", members);
     }

@@ -29,15 +29,16 @@ static void put_encoded_word(struct mg_buf *out, const char *s)
     g_free(b);
 }
 
-bool mg_smtp_notice_message(const struct mg_job *job, const struct mg_smtp_session *ss,
+bool mg_smtp_notice_message(const struct mg_sandbox_result *job, const struct mg_smtp_session *ss,
                             struct mg_buf *out)
 {
+    const struct mg_sandbox *sb = ss->gen->er->sandbox;
     struct mg_buf body;
     mg_buf_init(&body);
-    mg_buf_puts(&body, mg_job_gettext(job, N_("This message was removed by the content-disarm gateway because its safety could not be confirmed.")));
+    mg_buf_puts(&body, mg_sandbox_gettext(sb, N_("This message was removed by the content-disarm gateway because its safety could not be confirmed.")));
     mg_buf_puts(&body, "\n\n");
-    mg_report_notice(job, &body);
-    mg_buf_printf(&body, "\n\nJob: %s\n", mg_job_id(job));
+    mg_buf_puts(&body, job->notice);
+    mg_buf_printf(&body, "\n\nJob: %s\n", job->job_id);
 
     char date[64];
     time_t now = time(NULL);
@@ -49,12 +50,12 @@ bool mg_smtp_notice_message(const struct mg_job *job, const struct mg_smtp_sessi
     /* The recipients stay on the envelope; the header names none. */
     mg_buf_puts(out, "To: undisclosed-recipients:;\r\n");
     mg_buf_puts(out, "Subject: ");
-    put_encoded_word(out, mg_job_gettext(job, N_("[mugai] A message was removed")));
+    put_encoded_word(out, mg_sandbox_gettext(sb, N_("[mugai] A message was removed")));
     mg_buf_puts(out, "\r\n");
     mg_buf_printf(out, "Date: %s\r\n", date);
-    mg_buf_printf(out, "Message-ID: <%s@%s>\r\n", mg_job_id(job), host);
-    mg_buf_printf(out, "X-Mugai-Job: %s\r\n", mg_job_id(job));
-    mg_buf_printf(out, "X-Mugai-Verdict: %s\r\n", mg_verdict_name(mg_job_verdict(job)));
+    mg_buf_printf(out, "Message-ID: <%s@%s>\r\n", job->job_id, host);
+    mg_buf_printf(out, "X-Mugai-Job: %s\r\n", job->job_id);
+    mg_buf_printf(out, "X-Mugai-Verdict: %s\r\n", mg_verdict_name(job->verdict));
     mg_buf_puts(out, "MIME-Version: 1.0\r\n");
     mg_buf_puts(out, "Content-Type: text/plain; charset=UTF-8\r\n");
     mg_buf_puts(out, "Content-Transfer-Encoding: base64\r\n\r\n");

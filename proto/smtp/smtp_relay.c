@@ -1,6 +1,8 @@
-/* The relay step after DATA: engine job on the spooled message, then the
- * sanitized copy to the next hop; the client hears 250 only after the next
- * hop's 250, and any failure on our side is a 4xx (DESIGN.md "nothing lost"). */
+/* The relay step after DATA: the spooled message goes to a sandboxed
+ * worker (src/sandbox), then the sanitized copy to the next hop; the client
+ * hears 250 only after the next hop's 250, and any failure on our side
+ * (a worker that crashed or timed out included) is a 4xx (DESIGN.md
+ * "nothing lost"). */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +13,7 @@
 #include "engine/report.h"
 #include "proto/smtp/smtp_session.h"
 
-static void finish(struct mg_smtp_session *ss, const struct mg_job *job, uint64_t size,
+static void finish(struct mg_smtp_session *ss, const struct mg_sandbox_result *job, uint64_t size,
                    uint64_t size_out, const struct mg_smtp_reply *nh, int code, const char *enh,
                    const char *text)
 {
@@ -20,25 +22,24 @@ static void finish(struct mg_smtp_session *ss, const struct mg_job *job, uint64_
 }
 
 struct run_ctx {
-    struct mg_engine *engine;
+    struct mg_sandbox *sandbox;
     const uint8_t *msg;
     size_t len;
-    struct mg_job *job;
-    struct mg_item *root;
+    struct mg_sandbox_result res;
+    bool ran;
 };
 
 static void run_job(void *arg)
 {
     struct run_ctx *rc = arg;
     mg_metrics_queue(-1); /* a worker took it */
-    rc->job = mg_job_new(rc->engine, NULL);
-    if (rc->job)
-        rc->root = mg_job_run(rc->job, "message.eml", rc->msg, rc->len, MG_TC_MAIL);
+    (void)mg_sandbox_run(rc->sandbox, "message.eml", rc->msg, rc->len, MG_TC_MAIL, &rc->res);
+    rc->ran = true;
 }
 
 /* The envelope goes into the record so that `mugai quarantine release
  * --to` knows the original sender, and the administrator sees who it was for. */
-static bool quarantine(const struct mg_smtp_session *ss, const struct mg_job *job,
+static bool quarantine(const struct mg_smtp_session *ss, const struct mg_sandbox_result *job,
                        const uint8_t *msg, size_t len)
 {
     struct mg_buf meta;
@@ -57,7 +58,7 @@ static bool quarantine(const struct mg_smtp_session *ss, const struct mg_job *jo
     mg_json_arr_end(&j);
     mg_json_obj_end(&j);
     bool ok = !mg_buf_failed(&meta) &&
-              mg_quarantine_store(mg_engine_policy(ss->gen->er->engine), job, msg, len, mg_buf_cstr(&meta));
+              mg_sandbox_quarantine(ss->gen->er->sandbox, job, "message.eml", msg, len, mg_buf_cstr(&meta));
     mg_buf_free(&meta);
     return ok;
 }
@@ -75,26 +76,26 @@ bool mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
     /* The job runs on a long-lived engine worker (bounded CPU work, warm
      * per-thread engine state). Waiting longer than a next-hop timeout for a
      * free worker would risk the client's own DATA timeout. */
-    struct run_ctx rc = { .engine = ss->gen->er->engine, .msg = msg, .len = len };
+    struct run_ctx rc = { .sandbox = ss->gen->er->sandbox, .msg = msg, .len = len };
     mg_metrics_queue(1);
     if (!mg_workpool_run(ss->srv->pool, run_job, &rc, cfg->next_hop_timeout)) {
         mg_metrics_queue(-1); /* never picked up */
         finish(ss, NULL, len, 0, NULL, 451, "4.3.2", "System busy, try again later");
         return false;
     }
-    struct mg_job *job = rc.job;
-    struct mg_item *root = rc.root;
-    if (!job) {
-        finish(ss, NULL, len, 0, NULL, 451, "4.3.0", "Out of memory, try again later");
+    if (!rc.ran) {
+        finish(ss, NULL, len, 0, NULL, 451, "4.3.0", "Internal error, try again later");
         return false;
     }
-    enum mg_verdict v = mg_job_verdict(job);
+    const struct mg_sandbox_result *job = &rc.res;
+    enum mg_verdict v = job->verdict;
     /* Whatever was removed or changed must be recoverable (mugai quarantine
      * release): the original is stored before anything is relayed, and a
      * store that fails (disk full, [quarantine] max-size) is a 4xx, not a loss. */
-    if (mg_quarantine_wanted(job) && !quarantine(ss, job, msg, len)) {
+    if (v != MG_TEMPFAIL && job->reason != MG_R_POISON && mg_sandbox_result_changed(job) &&
+        !quarantine(ss, job, msg, len)) {
         finish(ss, job, len, 0, NULL, 451, "4.3.0", "Cannot quarantine the original, try again later");
-        mg_job_free(job);
+        mg_sandbox_result_clear(&rc.res);
         return false;
     }
     const uint8_t *out = NULL;
@@ -105,7 +106,8 @@ bool mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
     switch (v) {
     case MG_CLEAN:
     case MG_SANITIZED:
-        out = mg_item_result(root, &out_len);
+        out = job->output;
+        out_len = job->output_len;
         if (!out) {
             finish(ss, job, len, 0, NULL, 451, "4.3.0", "Internal error (no sanitized output), try again later");
             goto done;
@@ -113,15 +115,16 @@ bool mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
         break;
     case MG_BLOCKED:
         if (cfg->blocked == MG_BLOCKED_REJECT) {
-            const char *st = mg_reason_smtp_status(root->reason);
+            const char *st = mg_reason_smtp_status(job->reason);
             snprintf(text, sizeof(text), "Message refused by content policy (%s, job %s)",
-                     mg_reason_keyword(root->reason), mg_job_id(job));
+                     mg_reason_keyword(job->reason), job->job_id);
             /* The table's status for a whole-message refusal; temporary reasons stay 4xx. */
             finish(ss, job, len, 0, NULL, st && st[0] == '4' ? 451 : 550, st ? st : "5.7.1", text);
             goto done;
         }
         /* Deliver the notice in place of the message. */
-        out = mg_item_result(root, &out_len);
+        out = job->output;
+        out_len = job->output_len;
         if (!out) {
             if (!mg_smtp_notice_message(job, ss, &notice) || mg_buf_failed(&notice)) {
                 finish(ss, job, len, 0, NULL, 451, "4.3.0", "Internal error building the notice, try again later");
@@ -134,7 +137,7 @@ bool mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
     case MG_TEMPFAIL:
     default:
         snprintf(text, sizeof(text), "Message could not be checked now (%s, job %s), try again later",
-                 mg_reason_keyword(root->reason), mg_job_id(job));
+                 mg_reason_keyword(job->reason), job->job_id);
         finish(ss, job, len, 0, NULL, 451, "4.3.0", text);
         goto done;
     }
@@ -150,7 +153,7 @@ bool mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
     sent = code / 100 == 2;
     if (code / 100 == 2) {
         snprintf(text, sizeof(text), "Ok: %s %s, next hop said: %s", mg_verdict_name(v),
-                 mg_job_id(job), r.text);
+                 job->job_id, r.text);
         finish(ss, job, len, out_len, &r, 250, "2.0.0", text);
     } else if (code / 100 == 5) {
         finish(ss, job, len, out_len, &r, code, r.enh[0] ? r.enh : "5.0.0", r.text);
@@ -163,6 +166,6 @@ bool mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
     }
 done:
     mg_buf_free(&notice);
-    mg_job_free(job);
+    mg_sandbox_result_clear(&rc.res);
     return sent;
 }

@@ -3,6 +3,7 @@
 #ifndef MG_SMTP_SESSION_H
 #define MG_SMTP_SESSION_H
 
+#include "sandbox/sandbox.h"
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -76,11 +77,11 @@ void mg_smtp_reply(struct mg_smtp_session *ss, int code, const char *enh, const 
 bool mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp);
 
 /* Builds the message delivered in place of one that was blocked as a whole. */
-bool mg_smtp_notice_message(const struct mg_job *job, const struct mg_smtp_session *ss,
+bool mg_smtp_notice_message(const struct mg_sandbox_result *job, const struct mg_smtp_session *ss,
                             struct mg_buf *out);
 
 /* One audit line for a message; job may be NULL (refused before the engine). */
-void mg_smtp_audit(const struct mg_smtp_session *ss, const struct mg_job *job, uint64_t size,
+void mg_smtp_audit(const struct mg_smtp_session *ss, const struct mg_sandbox_result *job, uint64_t size,
                    uint64_t size_out, const struct mg_smtp_reply *next_hop, int code,
                    const char *enh, const char *text);
 

@@ -52,6 +52,10 @@ static size_t longest_word(const uint8_t *p, size_t n)
 
 static void trim(struct mg_buf *b)
 {
+    /* An empty header value has no buffer: NULL + 0 is undefined (found by
+     * fuzz_mime, regression seed fuzz/corpus/mime/crash-empty-subject.eml). */
+    if (b->data == NULL || b->len == 0)
+        return;
     size_t s = 0;
     while (s < b->len && (b->data[s] == ' ' || b->data[s] == '\t'))
         s++;
@@ -69,6 +73,7 @@ static void put_header(struct mg_mail_ctx *c, const char *cname, const char *raw
     struct mg_buf v;
     mg_buf_init(&v);
     mg_mail_unfold(raw, strlen(raw), &v);
+    (void)mg_buf_cstr(&v);   /* a buffer even for an empty value: decoders do raw + pos */
     trim(&v);
     if (g_ascii_strcasecmp(cname, "subject") == 0) {
         struct mg_buf d;

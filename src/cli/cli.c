@@ -11,6 +11,7 @@
 
 #include "core/fileio.h"
 #include "core/log.h"
+#include "sandbox/sandbox.h"
 #include "mg_config.h"
 
 static enum mg_lang cli_lang = MG_LANG_JA;
@@ -150,4 +151,15 @@ bool mg_cli_wants_help(int argc, char **argv, const char *help_msgid)
         }
     }
     return false;
+}
+
+struct mg_sandbox *mg_cli_sandbox(struct mg_engine *e)
+{
+    GError *err = NULL;
+    struct mg_sandbox *sb = mg_sandbox_new(e, &err);
+    if (sb == NULL) {
+        mg_cli_error(_("cannot start the sandbox: %s"), err ? err->message : "?");
+        g_clear_error(&err);
+    }
+    return sb;
 }

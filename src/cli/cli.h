@@ -15,6 +15,10 @@ enum { MG_EXIT_OK = 0, MG_EXIT_BLOCKED = 1, MG_EXIT_USAGE = 2, MG_EXIT_ERROR = 2
  * embedded defaults), sets up logging and gettext, and starts the engine.
  * Prints a clear error and returns NULL on failure. */
 struct mg_engine *mg_cli_engine(const char *policy_path);
+struct mg_sandbox;
+/* Starts the worker pool ([sandbox]) for e; prints a clear error and
+ * returns NULL when the workers cannot be confined as configured. */
+struct mg_sandbox *mg_cli_sandbox(struct mg_engine *e);
 /* Reads a whole file (or "-" for stdin) into memory (free()); NULL with
  * errno set (EFBIG when larger than max, max 0 = no limit). */
 uint8_t *mg_cli_read_file(const char *path, size_t max, size_t *len);

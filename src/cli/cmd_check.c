@@ -10,7 +10,7 @@
 
 #include "cli/cli.h"
 #include "engine/report.h"
-#include "scan/indicators.h"
+#include "sandbox/sandbox.h"
 
 static const char help[] = N_(
     "Usage: mugai check [OPTIONS] FILE...\n"
@@ -29,35 +29,29 @@ static const char help[] = N_(
     "Exit status: 0 every file would pass clean or sanitized, 1 something would\n"
     "be blocked, 2 usage or fatal error.\n");
 
-static void print_item(const struct mg_job *job, const struct mg_item *it, int depth)
+static void print_node(const struct mg_sandbox_node *n)
 {
-    printf("%*s%s\n", depth * 2, "", it->path);
-    printf("%*s  %s: %s (%s)%s\n", depth * 2, "", _("type"), mg_type_class_name(it->type.cls),
-           it->type.mime, it->type.mismatch ? _(" — the name claims another type") : "");
-    if (it->ind_before.count > 0) {
-        printf("%*s  %s:", depth * 2, "", _("indicators"));
-        uint32_t n = it->ind_before.count < 64 ? it->ind_before.count : 64;
-        const struct mg_indicator_set *set = mg_engine_indicators(mg_job_engine(job));
-        for (uint32_t i = 0; i < n; i++) {
-            const struct mg_indicator *ind = mg_indicators_get(set, it->ind_before.ids[i]);
-            printf(" %s", ind ? ind->name : "?");
-        }
-        printf("\n");
-    }
-    if (it->av_signature)
-        printf("%*s  %s: %s\n", depth * 2, "", _("antivirus"), it->av_signature);
-    printf("%*s  %s: %s", depth * 2, "", _("verdict"), mg_verdict_name(it->verdict));
-    if (it->verdict == MG_BLOCKED || it->verdict == MG_TEMPFAIL)
-        printf(" — %s%s%s%s", mg_job_gettext(job, mg_reason_msgid(it->reason)),
-               it->reason_detail ? " (" : "", it->reason_detail ? it->reason_detail : "",
-               it->reason_detail ? ")" : "");
+    int depth = n->depth < 64 ? (int)n->depth : 64;
+    printf("%*s%s\n", depth * 2, "", n->path);
+    printf("%*s  %s: %s (%s)%s\n", depth * 2, "", _("type"), n->type_class, n->mime ? n->mime : "",
+           n->mismatch ? _(" — the name claims another type") : "");
+    if (*n->indicators)
+        printf("%*s  %s: %s\n", depth * 2, "", _("indicators"), n->indicators);
+    if (n->av_signature)
+        printf("%*s  %s: %s\n", depth * 2, "", _("antivirus"), n->av_signature);
+    printf("%*s  %s: %s", depth * 2, "", _("verdict"), mg_verdict_name(n->verdict));
+    if (n->verdict == MG_BLOCKED || n->verdict == MG_TEMPFAIL)
+        printf(" — %s%s%s%s", n->reason_text, n->reason_detail ? " (" : "",
+               n->reason_detail ? n->reason_detail : "", n->reason_detail ? ")" : "");
     printf("\n");
-    for (size_t i = 0; i < it->n_actions; i++)
-        printf("%*s  - %s: %s\n", depth * 2, "", mg_action_keyword(it->actions[i].action),
-               it->actions[i].detail);
-    if (depth < 64)
-        for (size_t i = 0; i < it->n_children; i++)
-            print_item(job, it->children[i], depth + 1);
+    /* actions: "keyword: detail" lines */
+    const char *p = n->actions;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl ? (size_t)(nl - p) : strlen(p);
+        printf("%*s  - %.*s\n", depth * 2, "", (int)l, p);
+        p += l + (nl != NULL);
+    }
 }
 
 int mg_cmd_check(int argc, char **argv);
@@ -88,42 +82,42 @@ int mg_cmd_check(int argc, char **argv)
     struct mg_engine *e = mg_cli_engine(config);
     if (e == NULL)
         return MG_EXIT_ERROR;
+    /* Set before the workers start: they inherit the engine as it is now. */
     mg_engine_set_describe(e, true);
+    struct mg_sandbox *sb = mg_cli_sandbox(e);
+    if (sb == NULL) {
+        mg_engine_free(e);
+        return MG_EXIT_ERROR;
+    }
     int rc = MG_EXIT_OK;
     for (int i = optind; i < argc; i++) {
-        struct mg_job *job = mg_job_new(e, NULL);
-        if (job == NULL) {
-            rc = MG_EXIT_ERROR;
-            break;
-        }
         size_t len = 0;
         uint8_t *data = mg_cli_read_file(argv[i], (size_t)mg_engine_policy(e)->limits.max_item_size, &len);
         char *base = g_path_get_basename(argv[i]);
-        struct mg_item *root;
+        struct mg_sandbox_result res;
         if (data == NULL) {
             int err = errno;
             mg_cli_error("%s: %s", argv[i], strerror(err));
-            root = mg_job_reject(job, base, err == EFBIG ? MG_R_LIMIT_SIZE : MG_R_UNREADABLE, strerror(err));
-        } else {
-            root = mg_job_run(job, base, data, len, MG_TC_UNKNOWN);
+            mg_sandbox_reject(sb, base, err == EFBIG ? MG_R_LIMIT_SIZE : MG_R_UNREADABLE, strerror(err), &res);
+        } else if (!mg_sandbox_run(sb, base, data, len, MG_TC_UNKNOWN, &res)) {
+            mg_cli_error(_("%s: the sandboxed check failed (%s); try again"), argv[i],
+                         res.worker_failure ? res.worker_failure : "?");
         }
         if (json) {
-            struct mg_buf out;
-            mg_buf_init(&out);
-            mg_report_json(job, &out, true);
-            fputs(mg_buf_cstr(&out), stdout);
-            mg_buf_free(&out);
+            fputs(res.report_pretty, stdout);
         } else {
-            print_item(job, root, 0);
+            for (size_t k = 0; k < res.n_nodes; k++)
+                print_node(&res.nodes[k]);
         }
-        if (root->verdict == MG_TEMPFAIL)
+        if (res.verdict == MG_TEMPFAIL)
             rc = MG_EXIT_ERROR;
-        else if (root->verdict == MG_BLOCKED && rc == MG_EXIT_OK)
+        else if (res.verdict == MG_BLOCKED && rc == MG_EXIT_OK)
             rc = MG_EXIT_BLOCKED;
         g_free(base);
         free(data);
-        mg_job_free(job);
+        mg_sandbox_result_clear(&res);
     }
+    mg_sandbox_free(sb);
     mg_engine_free(e);
     return rc;
 }

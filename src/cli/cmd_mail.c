@@ -15,6 +15,7 @@
 #include "engine/audit.h"
 #include "engine/quarantine.h"
 #include "engine/report.h"
+#include "sandbox/sandbox.h"
 
 int mg_cmd_mail(int argc, char **argv);
 
@@ -53,29 +54,6 @@ static bool put(const char *path, const uint8_t *p, size_t len)
         len -= (size_t)n;
     }
     return true;
-}
-
-/* Anything changed or removed below it (then the original is quarantined). */
-static bool changed(const struct mg_item *it, unsigned depth)
-{
-    if (it->n_actions > 0 || it->verdict == MG_BLOCKED || it->verdict == MG_TEMPFAIL)
-        return true;
-    for (size_t i = 0; depth < 64 && i < it->n_children; i++) {
-        if (changed(it->children[i], depth + 1))
-            return true;
-    }
-    return false;
-}
-
-static bool any_blocked(const struct mg_item *it, unsigned depth)
-{
-    if (it->verdict == MG_BLOCKED)
-        return true;
-    for (size_t i = 0; depth < 64 && i < it->n_children; i++) {
-        if (any_blocked(it->children[i], depth + 1))
-            return true;
-    }
-    return false;
 }
 
 int mg_cmd_mail(int argc, char **argv)
@@ -128,57 +106,55 @@ int mg_cmd_mail(int argc, char **argv)
         mg_engine_free(eng);
         return errno == EFBIG ? MG_EXIT_BLOCKED : MG_EXIT_USAGE;
     }
-    struct mg_job *job = mg_job_new(eng, NULL);
-    if (job == NULL) {
-        mg_cli_error("%s", _("cannot start a job for the message"));
+    struct mg_sandbox *sb = mg_cli_sandbox(eng);
+    if (sb == NULL) {
         free(data);
         mg_engine_free(eng);
         return MG_EXIT_ERROR;
     }
     const char *slash = strrchr(in_path, '/');
     const char *name = strcmp(in_path, "-") == 0 ? "message.eml" : slash ? slash + 1 : in_path;
-    struct mg_item *root = mg_job_run(job, name, data, len, MG_TC_MAIL);
-    enum mg_verdict v = mg_job_verdict(job);
+    struct mg_sandbox_result res;
+    if (!mg_sandbox_run(sb, name, data, len, MG_TC_MAIL, &res))
+        mg_cli_error(_("%s: the sandboxed check failed (%s); try again"), in_path,
+                     res.worker_failure ? res.worker_failure : "?");
+    enum mg_verdict v = res.verdict;
     int rc = MG_EXIT_OK;
 
     /* The original first: nothing is written unless it is safe in
-     * quarantine (nothing is lost). */
-    if (v != MG_TEMPFAIL && changed(root, 0) &&
-        !mg_quarantine_store(pol, job, data, len, "{\"command\":\"mail\"}")) {
+     * quarantine (nothing is lost). A poison message is quarantined by the
+     * sandbox itself. */
+    if (v != MG_TEMPFAIL && res.reason != MG_R_POISON && mg_sandbox_result_changed(&res) &&
+        !mg_sandbox_quarantine(sb, &res, name, data, len, "{\"command\":\"mail\"}")) {
         mg_cli_error("%s: %s", in_path, _("cannot store the original in quarantine"));
         rc = MG_EXIT_ERROR;
     }
-    if (rc == MG_EXIT_OK && report_path != NULL) {
-        struct mg_buf rep;
-        mg_buf_init(&rep);
-        mg_report_json(job, &rep, true);
-        if (mg_buf_failed(&rep) || !mg_cli_write_file(report_path, rep.data, rep.len)) {
-            mg_cli_error("%s: %s", report_path, _("cannot write the mail report"));
-            rc = MG_EXIT_ERROR;
-        }
-        mg_buf_free(&rep);
+    if (rc == MG_EXIT_OK && report_path != NULL &&
+        !mg_cli_write_file(report_path, res.report_pretty, strlen(res.report_pretty))) {
+        mg_cli_error("%s: %s", report_path, _("cannot write the mail report"));
+        rc = MG_EXIT_ERROR;
     }
     if (rc != MG_EXIT_OK) {
         /* nothing more */
     } else if (v == MG_CLEAN || v == MG_SANITIZED) {
-        size_t olen = 0;
-        const uint8_t *o = mg_item_result(root, &olen);
-        if ((o == NULL && olen > 0) || !put(out_path, o ? o : (const uint8_t *)"", olen)) {
+        if ((res.output == NULL && res.output_len > 0) ||
+            !put(out_path, res.output ? res.output : (const uint8_t *)"", res.output_len)) {
             mg_cli_error("%s: %s", out_path ? out_path : "stdout", strerror(errno));
             rc = MG_EXIT_ERROR;
-        } else if (any_blocked(root, 0)) {
+        } else if (mg_sandbox_result_any_blocked(&res)) {
             rc = MG_EXIT_BLOCKED;
         }
     } else {
         /* No message is written for a blocked or deferred job: it is not
          * relayed in pieces. The reason goes to stderr and the report. */
         mg_cli_error("%s: %s (%s)%s%s", in_path, mg_verdict_name(v),
-                     mg_reason_keyword(root->reason), root->reason_detail ? ": " : "",
-                     root->reason_detail ? root->reason_detail : "");
+                     mg_reason_keyword(res.reason), res.reason_detail ? ": " : "",
+                     res.reason_detail ? res.reason_detail : "");
         rc = v == MG_TEMPFAIL ? MG_EXIT_ERROR : MG_EXIT_BLOCKED;
     }
-    mg_audit_job(pol, job);   /* logs its own failure, as mugai sanitize */
-    mg_job_free(job);
+    mg_sandbox_audit(sb, &res, NULL);   /* logs its own failure, as mugai sanitize */
+    mg_sandbox_result_clear(&res);
+    mg_sandbox_free(sb);
     free(data);
     mg_engine_free(eng);
     return rc;

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "engine/audit.h"
 #include "engine/report.h"
+#include "sandbox/sandbox.h"
 
 static const char help[] = N_(
     "Usage: mugai sanitize [OPTIONS] -o OUTDIR INPUT...\n"
@@ -105,6 +106,7 @@ static char *unique_path(GHashTable *used, const char *path)
 
 struct run {
     struct mg_engine *engine;
+    struct mg_sandbox *sandbox;
     const char *outdir;
     struct mg_walk *walk;
     GHashTable *used;
@@ -131,31 +133,27 @@ static void progress(const struct run *r, size_t done, size_t total)
 static int process(struct run *r, const struct mg_walk_entry *e)
 {
     const struct mg_policy *pol = mg_engine_policy(r->engine);
-    struct mg_job *job = mg_job_new(r->engine, NULL);
-    if (job == NULL) {
-        mg_cli_error("%s: %s", e->path, strerror(ENOMEM));
-        return MG_EXIT_ERROR;
-    }
     char *base = g_path_get_basename(e->path);
     uint8_t *data = NULL;
     size_t len = 0;
-    struct mg_item *root;
+    struct mg_sandbox_result res;
     if (e->symlink) {
-        root = mg_job_reject(job, base, MG_R_UNREADABLE, "symbolic link, not followed");
+        mg_sandbox_reject(r->sandbox, base, MG_R_UNREADABLE, "symbolic link, not followed", &res);
     } else if (e->special) {
-        root = mg_job_reject(job, base, MG_R_UNREADABLE, "not a regular file");
+        mg_sandbox_reject(r->sandbox, base, MG_R_UNREADABLE, "not a regular file", &res);
     } else {
         data = mg_cli_read_file(e->path, (size_t)pol->limits.max_item_size, &len);
         if (data == NULL) {
             int err = errno;
             mg_cli_error("%s: %s", e->path, strerror(err));
-            root = mg_job_reject(job, base, err == EFBIG ? MG_R_LIMIT_SIZE : MG_R_UNREADABLE,
-                                 strerror(err));
-        } else {
-            root = mg_job_run(job, base, data, len, MG_TC_UNKNOWN);
+            mg_sandbox_reject(r->sandbox, base, err == EFBIG ? MG_R_LIMIT_SIZE : MG_R_UNREADABLE,
+                              strerror(err), &res);
+        } else if (!mg_sandbox_run(r->sandbox, base, data, len, MG_TC_UNKNOWN, &res)) {
+            mg_cli_error(_("%s: the sandboxed check failed (%s); try again"), e->path,
+                         res.worker_failure ? res.worker_failure : "?");
         }
     }
-    enum mg_verdict v = root->verdict;
+    enum mg_verdict v = res.verdict;
 
     /* Where the result goes: the same relative folder, the result's name. */
     char *reldir = g_path_get_dirname(e->rel);
@@ -164,7 +162,7 @@ static int process(struct run *r, const struct mg_walk_entry *e)
     if (v == MG_BLOCKED || v == MG_TEMPFAIL)
         name = g_strdup_printf("%s.blocked.txt", base);
     else
-        name = g_strdup(mg_item_result_name(root));
+        name = g_strdup(res.result_name);
     /* A sanitizer-chosen name is a base name; never let it climb out. */
     if (strchr(name, '/') != NULL || strcmp(name, "..") == 0 || strcmp(name, ".") == 0 || !*name) {
         g_free(name);
@@ -180,27 +178,24 @@ static int process(struct run *r, const struct mg_walk_entry *e)
         mg_cli_error(_("%s: refusing to overwrite an input"), out);
         rc = MG_EXIT_ERROR;
     } else {
-        struct mg_buf notice;
-        mg_buf_init(&notice);
         const uint8_t *p;
         size_t plen;
         if (v == MG_BLOCKED || v == MG_TEMPFAIL) {
-            mg_report_notice(job, &notice);
-            p = notice.data;
-            plen = notice.len;
+            p = (const uint8_t *)res.notice;
+            plen = strlen(res.notice);
         } else {
-            p = mg_item_result(root, &plen);
+            p = res.output;
+            plen = res.output_len;
         }
         if (p == NULL || !mg_cli_write_file(out, p, plen)) {
             mg_cli_error(_("%s: cannot write: %s"), out, strerror(errno));
             rc = MG_EXIT_ERROR;
         }
-        mg_buf_free(&notice);
     }
     if (v == MG_TEMPFAIL)
         rc = MG_EXIT_ERROR;
 
-    mg_audit_job(pol, job);
+    mg_sandbox_audit(r->sandbox, &res, NULL);
     if (!r->report_first)
         mg_buf_puts(&r->report, ",\n");
     r->report_first = false;
@@ -212,16 +207,16 @@ static int process(struct run *r, const struct mg_walk_entry *e)
     else
         mg_buf_puts(&r->report, "null");
     mg_buf_puts(&r->report, ",\"report\":");
-    mg_report_json(job, &r->report, false);
+    mg_buf_puts(&r->report, res.report_json);
     mg_buf_putc(&r->report, '}');
 
     r->counts[v]++;
     struct mg_buf why;
     mg_buf_init(&why);
     if (v == MG_BLOCKED || v == MG_TEMPFAIL) {
-        mg_buf_puts(&why, mg_job_gettext(job, mg_reason_msgid(root->reason)));
-        if (root->reason_detail)
-            mg_buf_printf(&why, " (%s)", root->reason_detail);
+        mg_buf_puts(&why, res.reason_text);
+        if (res.reason_detail)
+            mg_buf_printf(&why, " (%s)", res.reason_detail);
     } else if (v == MG_SANITIZED) {
         mg_buf_printf(&why, "-> %s", out ? out + strlen(r->outdir) + (out[strlen(r->outdir)] == '/') : "?");
     }
@@ -235,7 +230,7 @@ static int process(struct run *r, const struct mg_walk_entry *e)
     g_free(reldir);
     g_free(base);
     free(data);
-    mg_job_free(job);
+    mg_sandbox_result_clear(&res);
     return rc;
 }
 
@@ -305,7 +300,13 @@ int mg_cmd_sanitize(int argc, char **argv)
         mg_walk_free(&w);
         return MG_EXIT_ERROR;
     }
-    struct run r = { .engine = e, .outdir = outdir, .walk = &w, .report_first = true,
+    struct mg_sandbox *sb = mg_cli_sandbox(e);
+    if (sb == NULL) {
+        mg_walk_free(&w);
+        mg_engine_free(e);
+        return MG_EXIT_ERROR;
+    }
+    struct run r = { .engine = e, .sandbox = sb, .outdir = outdir, .walk = &w, .report_first = true,
                      .used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
                      .rows = g_ptr_array_new_with_free_func(g_free), .show = !quiet };
     mg_buf_init(&r.report);
@@ -333,6 +334,7 @@ int mg_cmd_sanitize(int argc, char **argv)
     g_hash_table_destroy(r.used);
     g_ptr_array_free(r.rows, TRUE);
     mg_walk_free(&w);
+    mg_sandbox_free(sb);
     mg_engine_free(e);
     return rc;
 }

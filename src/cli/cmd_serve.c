@@ -117,11 +117,24 @@ static struct mg_engine_ref *load_engine(const char *path, unsigned generation, 
         g_clear_error(&err);
         return NULL;
     }
+    /* The workers that parse every message and body; the pool logs its
+     * mode ("sandbox: seccomp (...)") and refuses to start when the workers
+     * cannot be confined as configured. */
+    struct mg_sandbox *sb = mg_sandbox_new(e, &err);
+    if (!sb) {
+        mg_cli_error("%s", err ? err->message : "sandbox: cannot start");
+        g_clear_error(&err);
+        mg_engine_free(e);
+        return NULL;
+    }
     struct mg_engine_ref *r = mg_engine_ref_new(e, generation);
     if (!r) {
+        mg_sandbox_free(sb);
         mg_engine_free(e);
         mg_cli_error("out of memory");
+        return NULL;
     }
+    r->sandbox = sb;
     return r;
 }
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "sandbox/sandbox.h"
 
 static const char help[] = N_(
     "Usage: mugai version [-c CONFIG]\n"
@@ -35,8 +36,12 @@ int mg_cmd_version(int argc, char **argv)
     struct mg_buf out;
     mg_buf_init(&out);
     mg_engine_describe(e, &out);
+    /* Starting the pool proves the workers can be confined as configured. */
+    struct mg_sandbox *sb = mg_cli_sandbox(e);
+    mg_buf_printf(&out, "  sandbox: %s\n", sb ? mg_sandbox_describe(sb) : _("UNAVAILABLE (see the error above)"));
     fputs(mg_buf_cstr(&out), stdout);
     mg_buf_free(&out);
+    mg_sandbox_free(sb);
     mg_engine_free(e);
-    return MG_EXIT_OK;
+    return sb ? MG_EXIT_OK : MG_EXIT_ERROR;
 }

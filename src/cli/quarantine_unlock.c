@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "sandbox/sandbox.h"
 #include "cli/quarantine_unlock.h"
 #include "core/log.h"
 #include "engine/audit.h"
@@ -69,7 +70,7 @@ static int unlock(const char *config, const char *outdir, const char *pwfile, co
     mg_buf_init(&tar);
     mg_buf_set_limit(&tar, pol->limits.max_total_size > SIZE_MAX ? SIZE_MAX
                                                                  : (size_t)pol->limits.max_total_size);
-    struct mg_job *job = NULL;
+    struct mg_sandbox *sb = NULL;
     size_t len = 0;
     uint8_t *data = NULL;
     struct mg_qrecord rec;
@@ -116,47 +117,48 @@ static int unlock(const char *config, const char *outdir, const char *pwfile, co
         rc = st == MG_AR_RESOURCES || st == MG_AR_INTERNAL ? MG_EXIT_ERROR : MG_EXIT_BLOCKED;
         goto out;
     }
-    job = mg_job_new(e, NULL);
-    if (job == NULL) {
-        mg_cli_error("%s", _("cannot start a job"));
+    /* The decrypted archive is untrusted like any input: a sandboxed worker
+     * sanitizes it (the decryption itself still runs here). */
+    sb = mg_cli_sandbox(e);
+    if (sb == NULL) {
+        rc = MG_EXIT_ERROR;
         goto out;
     }
-    mg_log(MG_LOG_NOTICE, id, NULL, "quarantine unlock: decrypted, sanitizing as job %s", mg_job_id(job));
-    struct mg_item *root = mg_job_run(job, name, tar.data ? tar.data : (const uint8_t *)"", tar.len,
-                                      MG_TC_ARCHIVE);
-    enum mg_verdict v = root->verdict;
+    struct mg_sandbox_result res;
+    if (!mg_sandbox_run(sb, name, tar.data ? tar.data : (const uint8_t *)"", tar.len, MG_TC_ARCHIVE, &res))
+        mg_cli_error(_("%s: the sandboxed check failed (%s); try again"), id,
+                     res.worker_failure ? res.worker_failure : "?");
+    mg_log(MG_LOG_NOTICE, id, NULL, "quarantine unlock: decrypted, sanitized as job %s", res.job_id);
+    enum mg_verdict v = res.verdict;
     char *outname = v == MG_BLOCKED || v == MG_TEMPFAIL ? g_strdup_printf("%s.blocked.txt", name)
-                                                        : g_strdup(mg_item_result_name(root));
+                                                        : g_strdup(res.result_name);
     if (strchr(outname, '/') != NULL || outname[0] == '.') {
         g_free(outname);
         outname = g_strdup_printf("%s.out", id);
     }
     char *outpath = g_build_filename(outdir, outname, NULL);
-    struct mg_buf notice;
-    mg_buf_init(&notice);
     const uint8_t *p;
     size_t plen = 0;
     if (v == MG_BLOCKED || v == MG_TEMPFAIL) {
-        mg_report_notice(job, &notice);
-        p = notice.data;
-        plen = notice.len;
+        p = (const uint8_t *)res.notice;
+        plen = strlen(res.notice);
     } else {
-        p = mg_item_result(root, &plen);
+        p = res.output;
+        plen = res.output_len;
     }
     if (g_mkdir_with_parents(outdir, 0755) != 0 || p == NULL || !mg_cli_write_file(outpath, p, plen)) {
         mg_cli_error(_("%s: cannot write: %s"), outpath, strerror(errno));
         rc = MG_EXIT_ERROR;
     } else {
-        printf("%s  %s -> %s  (%s)\n", id, name, outpath, mg_job_id(job));
+        printf("%s  %s -> %s  (%s)\n", id, name, outpath, res.job_id);
         rc = v == MG_TEMPFAIL ? MG_EXIT_ERROR : v == MG_BLOCKED ? MG_EXIT_BLOCKED : MG_EXIT_OK;
     }
-    mg_audit_job(pol, job);
-    mg_buf_free(&notice);
+    mg_sandbox_audit(sb, &res, NULL);
+    mg_sandbox_result_clear(&res);
     g_free(outpath);
     g_free(outname);
 out:
-    if (job != NULL)
-        mg_job_free(job);
+    mg_sandbox_free(sb);
     g_free(pw);
     g_free(data);
     mg_buf_free(&tar);

@@ -23,6 +23,13 @@ struct mg_spool {
     int error;         /* 0, or errno of the first failure (sticky) */
 };
 
+static const char *dir_override;
+
+void mg_spool_set_dir_override(const char *dir)
+{
+    dir_override = dir;
+}
+
 struct mg_spool *mg_spool_new(size_t threshold, size_t max_size, const char *tmpdir)
 {
     struct mg_spool *sp = calloc(1, sizeof(*sp));
@@ -32,6 +39,8 @@ struct mg_spool *mg_spool_new(size_t threshold, size_t max_size, const char *tmp
     sp->threshold = threshold;
     sp->max_size = max_size;
     sp->fd = -1;
+    if (dir_override != NULL)
+        tmpdir = dir_override;
     if (tmpdir == NULL || *tmpdir == '\0')
         tmpdir = getenv("TMPDIR");
     if (tmpdir == NULL || *tmpdir == '\0')

@@ -35,6 +35,11 @@ void mg_spool_truncate(struct mg_spool *sp);
 /* Copies the content to fd (a file being written), checking every write. */
 bool mg_spool_copy_to_fd(struct mg_spool *sp, int fd);
 
+/* Process-wide: every spool created afterwards spills into dir instead of
+ * its own tmpdir (a sandbox worker may only write in its scratch folder).
+ * NULL restores the normal behaviour. The string must outlive the spools. */
+void mg_spool_set_dir_override(const char *dir);
+
 /* Default threshold used when config gives none. */
 #define MG_SPOOL_DEFAULT_THRESHOLD ((size_t)1 << 20)
 

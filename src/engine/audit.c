@@ -124,20 +124,10 @@ static void free_obj(gpointer p)
     g_free(p);
 }
 
-bool mg_audit_write(const struct mg_policy *pol, const char *id, const struct mg_buf *head,
-                    const struct mg_job *job)
+/* Writes objs (JSON objects without newlines) as consecutive chained lines
+ * in one locked write. Takes ownership of objs. */
+static bool write_objs(const struct mg_policy *pol, const char *id, GPtrArray *objs)
 {
-    if (pol->audit == NULL || strcmp(pol->audit, "off") == 0 || *pol->audit == '\0')
-        return true;
-    GPtrArray *objs = g_ptr_array_new_with_free_func(free_obj);
-    struct mg_buf *h = g_new0(struct mg_buf, 1);
-    mg_buf_init(h);
-    mg_buf_append(h, head->data, head->len);
-    g_ptr_array_add(objs, h);
-    if (job && mg_job_root(job) && pol->audit_items) {
-        unsigned n = 0;
-        item_lines(job, mg_job_root(job), 0, &n, objs);
-    }
     struct mg_buf lines;
     mg_buf_init(&lines);
     bool ok = true;
@@ -194,6 +184,88 @@ bool mg_audit_write(const struct mg_policy *pol, const char *id, const struct mg
     return ok;
 }
 
+static struct mg_buf *obj_copy(const void *data, size_t len)
+{
+    struct mg_buf *b = g_new0(struct mg_buf, 1);
+    mg_buf_init(b);
+    mg_buf_append(b, data, len);
+    return b;
+}
+
+bool mg_audit_write(const struct mg_policy *pol, const char *id, const struct mg_buf *head,
+                    const struct mg_job *job)
+{
+    if (pol->audit == NULL || strcmp(pol->audit, "off") == 0 || *pol->audit == '\0')
+        return true;
+    GPtrArray *objs = g_ptr_array_new_with_free_func(free_obj);
+    g_ptr_array_add(objs, obj_copy(head->data, head->len));
+    if (job && mg_job_root(job) && pol->audit_items) {
+        unsigned n = 0;
+        item_lines(job, mg_job_root(job), 0, &n, objs);
+    }
+    return write_objs(pol, id, objs);
+}
+
+void mg_audit_render(const struct mg_policy *pol, const struct mg_job *job, struct mg_buf *out)
+{
+    mg_buf_puts(out, "{\"type\":\"job\",");
+    struct mg_buf rep;
+    mg_buf_init(&rep);
+    mg_report_audit(job, &rep);
+    if (rep.len > 1)
+        mg_buf_append(out, rep.data + 1, rep.len - 1);
+    mg_buf_free(&rep);
+    if (mg_job_root(job) && pol->audit_items) {
+        GPtrArray *objs = g_ptr_array_new_with_free_func(free_obj);
+        unsigned n = 0;
+        item_lines(job, mg_job_root(job), 0, &n, objs);
+        for (guint i = 0; i < objs->len; i++) {
+            const struct mg_buf *o = objs->pdata[i];
+            mg_buf_putc(out, '\n');
+            mg_buf_append(out, o->data, o->len);
+        }
+        g_ptr_array_free(objs, TRUE);
+    }
+}
+
+bool mg_audit_body(const struct mg_policy *pol, const char *job_id, const char *extra, const char *body,
+                   size_t len)
+{
+    if (len < 2 || body[0] != '{')
+        return false;
+    if (pol->audit == NULL || strcmp(pol->audit, "off") == 0 || *pol->audit == '\0')
+        return true;
+    GPtrArray *objs = g_ptr_array_new_with_free_func(free_obj);
+    size_t pos = 0;
+    bool first = true;
+    while (pos < len) {
+        const char *nl = memchr(body + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - body) : len;
+        if (end - pos < 2 || body[pos] != '{') {
+            g_ptr_array_free(objs, TRUE);
+            return false;
+        }
+        struct mg_buf *o = g_new0(struct mg_buf, 1);
+        mg_buf_init(o);
+        /* The front end's members go right after "type":"job" in the job
+         * line, so that readers find them in a fixed place. */
+        static const char job_prefix[] = "{\"type\":\"job\",";
+        size_t skip = 1;
+        if (end - pos > sizeof(job_prefix) - 1 && memcmp(body + pos, job_prefix, sizeof(job_prefix) - 1) == 0)
+            skip = sizeof(job_prefix) - 1;
+        mg_buf_append(o, body + pos, skip);
+        if (first && extra && *extra) {
+            mg_buf_puts(o, extra);
+            mg_buf_putc(o, ',');
+        }
+        mg_buf_append(o, body + pos + skip, end - pos - skip);
+        g_ptr_array_add(objs, o);
+        first = false;
+        pos = nl ? end + 1 : len;
+    }
+    return write_objs(pol, job_id, objs);
+}
+
 bool mg_audit_job(const struct mg_policy *pol, const struct mg_job *job)
 {
     return mg_audit_job_extra(pol, job, NULL);
@@ -203,21 +275,12 @@ bool mg_audit_job_extra(const struct mg_policy *pol, const struct mg_job *job, c
 {
     if (pol->audit == NULL || strcmp(pol->audit, "off") == 0 || *pol->audit == '\0')
         return true;
-    struct mg_buf rep, head;
-    mg_buf_init(&rep);
-    mg_buf_init(&head);
-    mg_report_audit(job, &rep);
-    /* {"type":"job", [extra,] ...the report's audit object...} */
-    mg_buf_puts(&head, "{\"type\":\"job\",");
-    if (extra && *extra) {
-        mg_buf_puts(&head, extra);
-        mg_buf_putc(&head, ',');
-    }
-    if (rep.len > 1)
-        mg_buf_append(&head, rep.data + 1, rep.len - 1);
-    bool ok = !mg_buf_failed(&head) && mg_audit_write(pol, mg_job_id(job), &head, job);
-    mg_buf_free(&rep);
-    mg_buf_free(&head);
+    struct mg_buf body;
+    mg_buf_init(&body);
+    mg_audit_render(pol, job, &body);
+    bool ok = !mg_buf_failed(&body) &&
+              mg_audit_body(pol, mg_job_id(job), extra, (const char *)body.data, body.len);
+    mg_buf_free(&body);
     return ok;
 }
 

@@ -30,6 +30,15 @@ bool mg_audit_write(const struct mg_policy *pol, const char *id, const struct mg
  * without the braces, e.g. "smtp":{...}) placed before the job's, in the
  * same line and the same chain. */
 bool mg_audit_job_extra(const struct mg_policy *pol, const struct mg_job *job, const char *extra);
+/* The job's audit objects as text, one per line, not chained: the job line
+ * ("type":"job") then, unless [audit] items = no, its item lines. A sandbox
+ * worker renders this; the front end appends it with mg_audit_body. */
+void mg_audit_render(const struct mg_policy *pol, const struct mg_job *job, struct mg_buf *out);
+/* Appends body (mg_audit_render's text) to the chain, extra members placed
+ * first in the job line (as mg_audit_job_extra; NULL for none). False when
+ * body is not one JSON object per line, or on a write error (logged). */
+bool mg_audit_body(const struct mg_policy *pol, const char *job_id, const char *extra, const char *body,
+                   size_t len);
 /* 0 when every line's "prev" is the hash of the line before; otherwise the
  * 1-based number of the first line that breaks the chain. */
 long mg_audit_verify(const uint8_t *data, size_t len, size_t *lines);

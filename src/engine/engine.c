@@ -1,11 +1,13 @@
 #include "engine/engine_private.h"
 
+#include <iconv.h>
 #include <libintl.h>
 #include <locale.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -163,4 +165,30 @@ void mg_engine_describe(const struct mg_engine *e, struct mg_buf *out)
     for (size_t i = 0; i < n; i++)
         mg_buf_printf(out, " %s/%s", all[i]->name, all[i]->version);
     mg_buf_putc(out, '\n');
+}
+
+bool mg_engine_worker_prepare(struct mg_engine *e, const char *scratch_dir, char *errbuf, size_t errlen)
+{
+    if (mg_engine_typer() == NULL) {
+        snprintf(errbuf, errlen, "libmagic: cannot load the magic database");
+        return false;
+    }
+    if (!mg_av_set_tmpdir(e->av, scratch_dir)) {
+        snprintf(errbuf, errlen, "libclamav: cannot set the scratch folder %s", scratch_dir);
+        return false;
+    }
+    mg_spool_set_dir_override(scratch_dir);
+    /* gettext opens its catalog on the first lookup, tzset /etc/localtime. */
+    (void)dgettext("mugai", mg_reason_msgid(MG_R_EMPTY));
+    tzset();
+    /* iconv reads gconv-modules.cache and loads a module per charset on
+     * first use; the worker may still read the gconv folder afterwards, but
+     * the common Japanese ones are loaded here once. */
+    static const char *const warm[] = { "EUC-JP-MS", "EUC-JP", "SHIFT_JIS", "CP932", "ISO-8859-1" };
+    for (size_t i = 0; i < sizeof(warm) / sizeof(warm[0]); i++) {
+        iconv_t cd = iconv_open("UTF-8", warm[i]);
+        if (cd != (iconv_t)-1)
+            iconv_close(cd);
+    }
+    return true;
 }

@@ -35,6 +35,13 @@ const struct mg_indicator_set *mg_engine_indicators(const struct mg_engine *e);
  * pass; for analysis, off on the hot path). */
 void mg_engine_set_describe(struct mg_engine *e, bool on);
 
+/* Called once in a sandbox worker after fork and before it is confined:
+ * loads everything the engine would otherwise load lazily from the file
+ * system (this thread's libmagic handle, the message catalog, iconv's
+ * module cache, the time zone) and points libclamav's and the spools'
+ * scratch files at dir, the only folder the worker may write. */
+bool mg_engine_worker_prepare(struct mg_engine *e, const char *scratch_dir, char *errbuf, size_t errlen);
+
 /* id NULL: a fresh unique id (time + random, safe in file names). */
 struct mg_job *mg_job_new(struct mg_engine *e, const char *id);
 void mg_job_free(struct mg_job *job);

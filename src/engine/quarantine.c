@@ -73,7 +73,30 @@ static bool id_safe(const char *id)
 bool mg_quarantine_store(const struct mg_policy *pol, const struct mg_job *job,
                          const uint8_t *data, size_t len, const char *meta_json)
 {
-    const char *id = mg_job_id(job);
+    struct mg_buf rep;
+    mg_buf_init(&rep);
+    mg_report_json(job, &rep, false);
+    const struct mg_item *root = mg_job_root(job);
+    struct mg_quarantine_rec q = {
+        .id = mg_job_id(job),
+        .verdict = mg_verdict_name(mg_job_verdict(job)),
+        .reason = root ? mg_reason_keyword(root->reason) : "resources",
+        .name = root && root->name ? root->name : "",
+        .report_json = mg_buf_cstr(&rep),
+    };
+    bool ok = !mg_buf_failed(&rep) && mg_quarantine_store_rec(pol, &q, data, len, meta_json);
+    mg_buf_free(&rep);
+    return ok;
+}
+
+bool mg_quarantine_store_rec(const struct mg_policy *pol, const struct mg_quarantine_rec *q,
+                             const uint8_t *data, size_t len, const char *meta_json)
+{
+    const char *id = q->id;
+    if (!id_safe(id)) {
+        mg_log(MG_LOG_ERROR, id, NULL, "quarantine: refusing an unsafe job id");
+        return false;
+    }
     uint64_t max = 0;
     mg_config_get_size(pol->kf, "quarantine", "max-size", &max, NULL);
     if (max != 0 && mg_quarantine_usage(pol) + len > max) {
@@ -93,24 +116,19 @@ bool mg_quarantine_store(const struct mg_policy *pol, const struct mg_job *job,
     hook("blob");
 
     if (ok) {
-        struct mg_buf rep;
-        mg_buf_init(&rep);
-        mg_report_json(job, &rep, false);
         char *name = g_strdup_printf("%s.json", id);
-        ok = !mg_buf_failed(&rep) && write_durable(recdir, name, rep.data, rep.len);
+        ok = write_durable(recdir, name, q->report_json, strlen(q->report_json));
         g_free(name);
-        mg_buf_free(&rep);
         hook("report");
     }
     if (ok) {
-        const struct mg_item *root = mg_job_root(job);
         GKeyFile *kf = g_key_file_new();
         g_key_file_set_int64(kf, "record", "time", (gint64)time(NULL));
         g_key_file_set_string(kf, "record", "sha256", sha);
         g_key_file_set_uint64(kf, "record", "size", len);
-        g_key_file_set_string(kf, "record", "verdict", mg_verdict_name(mg_job_verdict(job)));
-        g_key_file_set_string(kf, "record", "reason", root ? mg_reason_keyword(root->reason) : "resources");
-        g_key_file_set_string(kf, "record", "name", root && root->name ? root->name : "");
+        g_key_file_set_string(kf, "record", "verdict", q->verdict);
+        g_key_file_set_string(kf, "record", "reason", q->reason);
+        g_key_file_set_string(kf, "record", "name", q->name ? q->name : "");
         g_key_file_set_string(kf, "record", "meta", meta_json ? meta_json : "null");
         gsize klen = 0;
         gchar *text = g_key_file_to_data(kf, &klen, NULL);

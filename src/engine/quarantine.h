@@ -27,6 +27,18 @@ bool mg_quarantine_store(const struct mg_policy *pol, const struct mg_job *job,
  * or changed by an action (a mail rebuilt without any action is not). */
 bool mg_quarantine_wanted(const struct mg_job *job);
 
+/* The same from a rendered result (a sandbox worker's): the record's
+ * fields given as text. */
+struct mg_quarantine_rec {
+    const char *id;
+    const char *verdict;       /* mg_verdict_name */
+    const char *reason;        /* mg_reason_keyword */
+    const char *name;          /* root item name */
+    const char *report_json;
+};
+bool mg_quarantine_store_rec(const struct mg_policy *pol, const struct mg_quarantine_rec *q,
+                             const uint8_t *data, size_t len, const char *meta_json);
+
 struct mg_qrecord {
     char id[64];
     time_t time;

@@ -199,3 +199,10 @@ uint64_t mg_av_db_time(const struct mg_av *av)
     long long t = cl_engine_get_num(av->engine, CL_ENGINE_DB_TIME, &err);
     return err == CL_SUCCESS && t > 0 ? (uint64_t)t : 0;
 }
+
+bool mg_av_set_tmpdir(struct mg_av *av, const char *dir)
+{
+    if (av == NULL || av->engine == NULL)
+        return true;
+    return cl_engine_set_str(av->engine, CL_ENGINE_TMPDIR, dir) == CL_SUCCESS;
+}

@@ -35,5 +35,8 @@ bool mg_av_has_system_db(const struct mg_av *av);
 unsigned mg_av_signature_count(const struct mg_av *av);
 /* Version date (Unix time) of the loaded system database; 0 without one. */
 uint64_t mg_av_db_time(const struct mg_av *av);
+/* Where libclamav writes its scratch files (a sandbox worker's own folder);
+ * false when libclamav refuses. No-op without an engine. */
+bool mg_av_set_tmpdir(struct mg_av *av, const char *dir);
 
 #endif

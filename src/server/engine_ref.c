@@ -24,6 +24,7 @@ void mg_engine_ref_put(struct mg_engine_ref *r)
     if (!r)
         return;
     if (atomic_fetch_sub(&r->refs, 1) == 1) {
+        mg_sandbox_free(r->sandbox);
         mg_engine_free(r->engine);
         free(r);
     }

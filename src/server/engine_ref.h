@@ -7,11 +7,15 @@
 #include <stdatomic.h>
 
 #include "engine/engine.h"
+#include "sandbox/sandbox.h"
 
 struct mg_engine_ref {
     atomic_uint refs;
     unsigned generation;         /* 1 for the first engine, +1 per reload */
     struct mg_engine *engine;    /* owned */
+    /* owned; the workers that run this engine's jobs (a reload starts a new
+     * pool with the new engine; the old one ends with its last reference) */
+    struct mg_sandbox *sandbox;
 };
 
 /* Takes ownership of engine; refs = 1. */

@@ -6,6 +6,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${MUGAI:?MUGAI must name the built mugai binary}"
 : "${MG_SOURCE_ROOT:=$(cd "$HERE/../.." && pwd)}"
 T=$(mktemp -d /tmp/mugai-icap-test.XXXXXX)
+chmod 755 "$T"   # sandbox workers run as an unprivileged user and need to reach their scratch folders below tmpdir
 PIDS=()
 FAILS=0
 

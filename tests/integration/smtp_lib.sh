@@ -5,6 +5,7 @@ set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${MUGAI:?MUGAI must name the built mugai binary}"
 T=$(mktemp -d /tmp/mugai-smtp-test.XXXXXX)
+chmod 755 "$T"   # sandbox workers run as an unprivileged user and need to reach their scratch folders below tmpdir
 PIDS=()
 FAILS=0
 
