@@ -53,7 +53,7 @@ static size_t longest_word(const uint8_t *p, size_t n)
 static void trim(struct mg_buf *b)
 {
     /* An empty header value has no buffer: NULL + 0 is undefined (found by
-     * fuzz_mime, regression seed fuzz/corpus/mime/crash-empty-subject.eml). */
+     * fuzz_mail, regression seed fuzz/corpus/mail/crash-empty-subject.eml). */
     if (b->data == NULL || b->len == 0)
         return;
     size_t s = 0;

@@ -19,7 +19,7 @@ static struct mg_engine *get_engine(void)
 {
     if (engine != NULL)
         return engine;
-    char path[] = "/tmp/fuzz_mime_XXXXXX";
+    char path[] = "/tmp/fuzz_mail_XXXXXX";
     int fd = mkstemp(path);
     if (fd < 0)
         abort();
