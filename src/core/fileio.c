@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,11 @@ bool mg_file_write_atomic(const char *path, const void *data, size_t len, mode_t
         mg_buf_puts(&dir, "/");
     else
         mg_buf_append(&dir, path, (size_t)(slash - path));
-    mg_buf_printf(&tmp, "%s.mugai-tmp-%ld", path, (long)getpid());
+    /* Unique per call, not per process: two threads storing the same
+     * content-addressed blob at once must not share (and steal) a temp file. */
+    static atomic_ulong seq;
+    mg_buf_printf(&tmp, "%s.mugai-tmp-%ld-%lu", path, (long)getpid(),
+                  (unsigned long)atomic_fetch_add(&seq, 1));
     if (mg_buf_failed(&tmp) || mg_buf_failed(&dir)) {
         mg_buf_free(&tmp);
         mg_buf_free(&dir);
@@ -60,7 +65,7 @@ bool mg_file_write_atomic(const char *path, const void *data, size_t len, mode_t
         return false;
     }
     const char *tpath = mg_buf_cstr(&tmp);
-    int fd = open(tpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    int fd = open(tpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     bool ok = fd >= 0;
     int e = errno;
     if (ok) {

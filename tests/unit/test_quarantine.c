@@ -292,6 +292,54 @@ static void test_kill_loop(void **state)
     rm_rf(dir);
 }
 
+/* The same attachment arriving in several messages at once (a mass mailing)
+ * makes several threads store one content-addressed blob concurrently:
+ * every store must succeed (each used to race for one temporary file). */
+struct same_blob_arg {
+    const struct mg_policy *pol;
+    struct mg_engine *e;
+    int n;
+    bool ok;
+};
+
+static gpointer store_same_blob(gpointer p)
+{
+    struct same_blob_arg *a = p;
+    static const char body[] = "MZ the same original in every message\n";
+    a->ok = true;
+    for (int i = 0; i < 20; i++) {
+        char id[48];
+        snprintf(id, sizeof(id), "same-%d-%d", a->n, i);
+        struct mg_job *job = mg_job_new(a->e, id);
+        mg_job_run(job, "x.exe", (const uint8_t *)body, strlen(body), MG_TC_UNKNOWN);
+        if (!mg_quarantine_store(a->pol, job, (const uint8_t *)body, strlen(body), NULL))
+            a->ok = false;
+        mg_job_free(job);
+    }
+    return NULL;
+}
+
+static void test_same_blob_concurrently(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mugai-q-XXXXXX", conf[] = "/tmp/mugai-q-conf-XXXXXX";
+    struct mg_engine *e = store_engine(dir, conf);
+    struct same_blob_arg args[8];
+    GThread *t[8];
+    for (int i = 0; i < 8; i++) {
+        args[i] = (struct same_blob_arg){ .pol = mg_engine_policy(e), .e = e, .n = i };
+        t[i] = g_thread_new("store", store_same_blob, &args[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        g_thread_join(t[i]);
+        assert_true(args[i].ok);
+    }
+    assert_int_equal(count_blobs(mg_engine_policy(e)->quarantine_dir), 1);
+    mg_engine_free(e);
+    unlink(conf);
+    rm_rf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_full_store_refuses),
         cmocka_unit_test(test_kill_mid_store),
         cmocka_unit_test(test_kill_loop),
+        cmocka_unit_test(test_same_blob_concurrently),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
