@@ -169,12 +169,13 @@ static void test_malformed_and_tolerance(void **state)
 
 /* ---- through the engine ---------------------------------------------- */
 
-static struct mg_engine *engine_new(void)
+static struct mg_engine *engine_new_with(const char *extra)
 {
     char path[] = "/tmp/mugai-test-rtf-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
-    const char *conf = "[clamav]\nmode = auto\nsystem-db = /nonexistent\n";
+    char conf[512];
+    snprintf(conf, sizeof conf, "[clamav]\nmode = auto\nsystem-db = /nonexistent\n%s", extra);
     assert_int_equal(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
     close(fd);
     GError *err = NULL;
@@ -186,6 +187,11 @@ static struct mg_engine *engine_new(void)
     if (e == NULL)
         fail_msg("engine: %s", err->message);
     return e;
+}
+
+static struct mg_engine *engine_new(void)
+{
+    return engine_new_with("");
 }
 
 static void test_engine(void **state)
@@ -225,6 +231,23 @@ static void test_engine(void **state)
     mg_engine_free(e);
 }
 
+/* The rebuilt document counts against the job's total like its input:
+ * room for the input but not for input plus output blocks the item. */
+static void test_output_charged(void **state)
+{
+    (void)state;
+    const char *in = "{\\rtf1\\ansi Text{\\object\\objemb{\\*\\objdata 0105000002000000}}}";
+    char extra[64];
+    snprintf(extra, sizeof extra, "[limits]\nmax-total-size = %zu\n", strlen(in) + 4);
+    struct mg_engine *e = engine_new_with(extra);
+    struct mg_job *job = mg_job_new(e, "test-rtf-total");
+    struct mg_item *it = mg_job_run(job, "a.rtf", (const uint8_t *)in, strlen(in), MG_TC_UNKNOWN);
+    assert_int_equal(it->verdict, MG_BLOCKED);
+    assert_int_equal(it->reason, MG_R_LIMIT_SIZE);
+    mg_job_free(job);
+    mg_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_malformed_and_tolerance),
         cmocka_unit_test(test_engine),
+        cmocka_unit_test(test_output_charged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
