@@ -24,6 +24,7 @@
 #include "engine/audit.h"
 #include "engine/quarantine.h"
 #include "sandbox/frame.h"
+#include "sandbox/poison.h"
 #include "sandbox/sandbox_private.h"
 
 struct worker {
@@ -51,7 +52,7 @@ struct mg_sandbox {
     pthread_mutex_t lock;
     pthread_cond_t idle;
     struct mg_spawner *spawner;
-    GHashTable *kills;         /* SHA-256 of an input -> workers it killed in a row */
+    struct mg_poison *kills;   /* SHA-256 of an input -> workers it killed in a row (persistent) */
     uint64_t deaths;
     char describe[160];
 };
@@ -290,11 +291,11 @@ struct mg_sandbox *mg_sandbox_new_with_runner(struct mg_engine *e, mg_sandbox_ru
     sb->run = run;
     pthread_mutex_init(&sb->lock, NULL);
     pthread_cond_init(&sb->idle, NULL);
-    sb->kills = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     if (!read_config(sb, err)) {
         mg_sandbox_free(sb);
         return NULL;
     }
+    sb->kills = mg_poison_open(sb->mode == MG_SANDBOX_OFF ? NULL : mg_engine_policy(e)->quarantine_dir);
     if (sb->mode == MG_SANDBOX_OFF) {
         snprintf(sb->describe, sizeof(sb->describe), "off (jobs run inside the front end: debugging only)");
         mg_log(MG_LOG_WARN, NULL, NULL, "sandbox: mode = off: untrusted input is parsed INSIDE this process, "
@@ -351,7 +352,7 @@ void mg_sandbox_free(struct mg_sandbox *sb)
     g_free(sb->w);
     g_free(sb->user);
     g_free(sb->tmpdir);
-    g_hash_table_destroy(sb->kills);
+    mg_poison_free(sb->kills);
     pthread_mutex_destroy(&sb->lock);
     pthread_cond_destroy(&sb->idle);
     g_free(sb);
@@ -444,7 +445,7 @@ static bool run_in_worker(struct mg_sandbox *sb, const char *name, const uint8_t
 {
     gchar *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data ? data : (const uint8_t *)"", len);
     pthread_mutex_lock(&sb->lock);
-    uint64_t killed = GPOINTER_TO_SIZE(g_hash_table_lookup(sb->kills, sha));
+    uint64_t killed = mg_poison_count(sb->kills, sha);
     struct worker *w = NULL;
     while (killed < sb->poison_after) {
         for (size_t i = 0; i < sb->n && w == NULL; i++)
@@ -505,14 +506,11 @@ static bool run_in_worker(struct mg_sandbox *sb, const char *name, const uint8_t
     }
     pthread_mutex_lock(&sb->lock);
     if (ok) {
-        g_hash_table_remove(sb->kills, sha);
+        mg_poison_forget(sb->kills, sha);
     } else {
-        killed++;
-        g_hash_table_replace(sb->kills, g_strdup(sha), GSIZE_TO_POINTER(killed));
+        /* Counted in the state file too: a restart keeps the count. */
+        killed = mg_poison_killed(sb->kills, sha);
         sb->deaths++;
-        /* Bounded memory: forget the oldest history rather than grow. */
-        if (g_hash_table_size(sb->kills) > 10000)
-            g_hash_table_remove_all(sb->kills);
     }
     w->busy = false;
     pthread_cond_broadcast(&sb->idle);
