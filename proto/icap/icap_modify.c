@@ -421,6 +421,55 @@ static void run_job(void *arg)
     rc->ran = true;
 }
 
+struct decode_ctx {
+    struct mg_sandbox *sandbox;
+    const char *ce;
+    const uint8_t *raw;
+    size_t len;
+    uint64_t max;
+    struct mg_sandbox_xresult res;
+    bool ran;
+};
+
+/* Decompression of attacker bytes is parsing: it runs in a sandboxed
+ * worker (src/sandbox/xform.c), so a bomb or a zlib/brotli bug costs this
+ * request (ICAP 500, like any worker failure), not the service. */
+static void run_decode(void *arg)
+{
+    struct decode_ctx *dc = arg;
+    (void)mg_sandbox_transform(dc->sandbox, MG_XFORM_HTTP_DECODE, dc->ce, dc->raw, dc->len, dc->max, &dc->res);
+    dc->ran = true;
+}
+
+/* True with the decoded body in dc->res; false after answering. */
+static bool decode_body(struct mg_icap_tx *tx, struct decode_ctx *dc)
+{
+    if (!mg_workpool_run(tx->srv->pool, run_decode, dc, tx->gen->cfg->job_wait)) {
+        tx->outcome = "busy";
+        mg_icap_send_status(tx, 503, "Service Overloaded");
+        return false;
+    }
+    int st = dc->ran ? dc->res.status : -1;
+    if (st == MG_ICAP_DEC_OK)
+        return true;
+    if (st < 0 && dc->res.poison) {
+        reject(tx, MG_R_POISON, dc->res.worker_failure, false);
+    } else if (st < 0 || st == MG_ICAP_DEC_NOMEM) {
+        mg_log(MG_LOG_ERROR, NULL, tx->name, "Content-Encoding %s: decoding in the sandbox worker failed: %s", dc->ce,
+               st < 0 && dc->res.worker_failure ? dc->res.worker_failure : "out of memory or disk space");
+        tx->outcome = "tempfail";
+        mg_icap_send_status(tx, 500, "Server Error");
+    } else if (st == MG_ICAP_DEC_OVER) {
+        reject(tx, MG_R_LIMIT_SIZE, "decoded body over [icap] max-body-size", false);
+    } else if (st == MG_ICAP_DEC_BAD) {
+        reject(tx, MG_R_MALFORMED, "corrupt Content-Encoding", false);
+    } else {
+        reject(tx, MG_R_POLICY_BLOCK, "unsupported Content-Encoding", false);
+    }
+    mg_sandbox_xresult_clear(&dc->res);
+    return false;
+}
+
 /* The whole body is in sp: decode, run the engine, answer. */
 static void full_decision(struct mg_icap_tx *tx, struct mg_spool *sp)
 {
@@ -435,44 +484,21 @@ static void full_decision(struct mg_icap_tx *tx, struct mg_spool *sp)
     }
     char cenc[64];
     const char *ce = header_value(http_head(tx), "Content-Encoding", cenc, sizeof(cenc));
-    struct mg_spool *dec = NULL;
+    struct decode_ctx dc = { .sandbox = tx->gen->er->sandbox, .ce = ce, .raw = raw, .len = raw_len,
+                             .max = c->max_body_size };
     const uint8_t *data = raw;
     size_t len = raw_len;
     if (ce && g_ascii_strcasecmp(ce, "identity") != 0) {
-        dec = mg_spool_new((size_t)pol->spool_threshold, 0, pol->tmpdir);
-        if (!dec) {
-            tx->outcome = "tempfail";
-            mg_icap_send_status(tx, 500, "Server Error");
+        if (!decode_body(tx, &dc))
             return;
-        }
-        enum mg_icap_dec_rc dr = mg_icap_decode(ce, raw, raw_len, dec, c->max_body_size);
-        if (dr != MG_ICAP_DEC_OK) {
-            if (dr == MG_ICAP_DEC_NOMEM) {
-                tx->outcome = "tempfail";
-                mg_icap_send_status(tx, 500, "Server Error");
-            } else if (dr == MG_ICAP_DEC_OVER) {
-                reject(tx, MG_R_LIMIT_SIZE, "decoded body over [icap] max-body-size", false);
-            } else if (dr == MG_ICAP_DEC_BAD) {
-                reject(tx, MG_R_MALFORMED, "corrupt Content-Encoding", false);
-            } else {
-                reject(tx, MG_R_POLICY_BLOCK, "unsupported Content-Encoding", false);
-            }
-            mg_spool_free(dec);
-            return;
-        }
-        data = mg_spool_view(dec, &len);
-        if (mg_spool_failed(dec)) {
-            tx->outcome = "tempfail";
-            mg_icap_send_status(tx, 500, "Server Error");
-            mg_spool_free(dec);
-            return;
-        }
+        data = dc.res.out;
+        len = dc.res.out_len;
     }
     if (len == 0) {
         /* An empty HTTP body carries nothing to disarm. */
         tx->outcome = "empty";
         pass_unchanged(tx, tx->complete_in_preview, raw, raw_len, true);
-        mg_spool_free(dec);
+        mg_sandbox_xresult_clear(&dc.res);
         return;
     }
     /* The job runs on a long-lived engine worker: bounded CPU work however
@@ -494,7 +520,7 @@ static void full_decision(struct mg_icap_tx *tx, struct mg_spool *sp)
             tx->outcome = "tempfail";
             mg_icap_send_status(tx, 500, "Server Error");
             mg_spool_free(mime);
-            mg_spool_free(dec);
+            mg_sandbox_xresult_clear(&dc.res);
             return;
         }
         data = md;
@@ -513,7 +539,7 @@ static void full_decision(struct mg_icap_tx *tx, struct mg_spool *sp)
         mg_sandbox_result_clear(&rc.res);
     }
     mg_spool_free(mime);
-    mg_spool_free(dec);
+    mg_sandbox_xresult_clear(&dc.res);
 }
 
 static bool body_failed(struct mg_icap_tx *tx, enum mg_icap_body_rc rc)

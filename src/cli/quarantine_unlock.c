@@ -2,7 +2,8 @@
  * administrator who learned the password of a quarantined password-protected
  * archive (PPAP) decrypts it and gets the sanitized result. The archive is
  * decrypted into a plain tar under the usual limits
- * (sanitizers/archive/archive_unlock.h) and that tar runs through the engine
+ * (sanitizers/archive/archive_unlock.h) in a sandboxed worker, and that tar
+ * runs through the engine
  * as a new job, so every member is checked as if the archive had arrived
  * without a password. The password is read from a file (never from the
  * command line, where `ps` would show it) and never logged. */
@@ -66,10 +67,8 @@ static int unlock(const char *config, const char *outdir, const char *pwfile, co
     int rc = MG_EXIT_ERROR;
     char *name = NULL;
     char *pw = NULL;
-    struct mg_buf tar;
-    mg_buf_init(&tar);
-    mg_buf_set_limit(&tar, pol->limits.max_total_size > SIZE_MAX ? SIZE_MAX
-                                                                 : (size_t)pol->limits.max_total_size);
+    struct mg_sandbox_xresult tar;
+    memset(&tar, 0, sizeof(tar));
     struct mg_sandbox *sb = NULL;
     size_t len = 0;
     uint8_t *data = NULL;
@@ -102,9 +101,27 @@ static int unlock(const char *config, const char *outdir, const char *pwfile, co
         rc = MG_EXIT_USAGE;
         goto out;
     }
-    char detail[200] = "";
-    enum mg_ar_status st = mg_archive_decrypt(pol, data, len, pw, &tar, detail, sizeof(detail));
+    /* The decryption runs libarchive on the quarantined bytes, which an
+     * attacker wrote: in a sandboxed worker like any parsing, so a
+     * malformed archive costs this command, never more. */
+    sb = mg_cli_sandbox(e);
+    if (sb == NULL) {
+        rc = MG_EXIT_ERROR;
+        goto out;
+    }
+    uint64_t max_tar = pol->limits.max_total_size;
+    bool decrypted = mg_sandbox_transform(sb, MG_XFORM_ARCHIVE_DECRYPT, pw, data, len, max_tar, &tar);
     explicit_bzero(pw, strlen(pw));
+    const char *detail = tar.detail ? tar.detail : "";
+    if (!decrypted) {
+        mg_cli_error(_("%s: cannot unlock: %s (%s)"), id, tar.poison ? "poison" : "internal",
+                     tar.worker_failure ? tar.worker_failure : "?");
+        mg_log(MG_LOG_NOTICE, id, NULL, "quarantine unlock failed: %s",
+               tar.worker_failure ? tar.worker_failure : "sandbox worker failed");
+        rc = tar.poison ? MG_EXIT_BLOCKED : MG_EXIT_ERROR;
+        goto out;
+    }
+    enum mg_ar_status st = (enum mg_ar_status)tar.status;
     if (st == MG_AR_ENCRYPTED) {
         mg_cli_error(_("%s: the password is wrong or the encryption is not supported (%s)"), id, detail);
         mg_log(MG_LOG_NOTICE, id, NULL, "quarantine unlock failed: %s", mg_ar_status_name(st));
@@ -118,14 +135,9 @@ static int unlock(const char *config, const char *outdir, const char *pwfile, co
         goto out;
     }
     /* The decrypted archive is untrusted like any input: a sandboxed worker
-     * sanitizes it (the decryption itself still runs here). */
-    sb = mg_cli_sandbox(e);
-    if (sb == NULL) {
-        rc = MG_EXIT_ERROR;
-        goto out;
-    }
+     * sanitizes it. */
     struct mg_sandbox_result res;
-    if (!mg_sandbox_run(sb, name, tar.data ? tar.data : (const uint8_t *)"", tar.len, MG_TC_ARCHIVE, &res))
+    if (!mg_sandbox_run(sb, name, tar.out ? tar.out : (const uint8_t *)"", tar.out_len, MG_TC_ARCHIVE, &res))
         mg_cli_error(_("%s: the sandboxed check failed (%s); try again"), id,
                      res.worker_failure ? res.worker_failure : "?");
     mg_log(MG_LOG_NOTICE, id, NULL, "quarantine unlock: decrypted, sanitized as job %s", res.job_id);
@@ -161,7 +173,7 @@ out:
     mg_sandbox_free(sb);
     g_free(pw);
     g_free(data);
-    mg_buf_free(&tar);
+    mg_sandbox_xresult_clear(&tar);
     g_free(name);
     mg_qrecord_clear(&rec);
     mg_engine_free(e);

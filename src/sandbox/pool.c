@@ -24,6 +24,7 @@
 #include "engine/audit.h"
 #include "engine/quarantine.h"
 #include "sandbox/frame.h"
+#include "sandbox/poison.h"
 #include "sandbox/sandbox_private.h"
 
 struct worker {
@@ -51,7 +52,7 @@ struct mg_sandbox {
     pthread_mutex_t lock;
     pthread_cond_t idle;
     struct mg_spawner *spawner;
-    GHashTable *kills;         /* SHA-256 of an input -> workers it killed in a row */
+    struct mg_poison *kills;   /* SHA-256 of an input -> workers it killed in a row (persistent) */
     uint64_t deaths;
     char describe[160];
 };
@@ -290,11 +291,11 @@ struct mg_sandbox *mg_sandbox_new_with_runner(struct mg_engine *e, mg_sandbox_ru
     sb->run = run;
     pthread_mutex_init(&sb->lock, NULL);
     pthread_cond_init(&sb->idle, NULL);
-    sb->kills = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     if (!read_config(sb, err)) {
         mg_sandbox_free(sb);
         return NULL;
     }
+    sb->kills = mg_poison_open(sb->mode == MG_SANDBOX_OFF ? NULL : mg_engine_policy(e)->quarantine_dir);
     if (sb->mode == MG_SANDBOX_OFF) {
         snprintf(sb->describe, sizeof(sb->describe), "off (jobs run inside the front end: debugging only)");
         mg_log(MG_LOG_WARN, NULL, NULL, "sandbox: mode = off: untrusted input is parsed INSIDE this process, "
@@ -351,7 +352,7 @@ void mg_sandbox_free(struct mg_sandbox *sb)
     g_free(sb->w);
     g_free(sb->user);
     g_free(sb->tmpdir);
-    g_hash_table_destroy(sb->kills);
+    mg_poison_free(sb->kills);
     pthread_mutex_destroy(&sb->lock);
     pthread_cond_destroy(&sb->idle);
     g_free(sb);
@@ -385,6 +386,7 @@ static bool exchange(struct mg_sandbox *sb, struct worker *w, const char *name, 
 {
     struct mg_buf b;
     mg_buf_init(&b);
+    mg_frame_put_u32(&b, MG_SANDBOX_REQ_JOB);
     mg_frame_put_str(&b, name ? name : "");
     mg_frame_put_u32(&b, (uint32_t)forced);
     int fd = -1;
@@ -439,14 +441,17 @@ bool mg_sandbox_run(struct mg_sandbox *sb, const char *name, const uint8_t *data
     return ok;
 }
 
-static bool run_in_worker(struct mg_sandbox *sb, const char *name, const uint8_t *data, size_t len,
-                          enum mg_type_class forced, struct mg_sandbox_result *res)
+/* Waits for an idle worker for an input (sha: its poison key). NULL when
+ * the input killed poison-after workers in a row already (*killed says how
+ * many), or when a slot's worker cannot be started (*no_worker says why). */
+static struct worker *acquire(struct mg_sandbox *sb, const char *name, const char *sha, uint64_t *killed,
+                              char **no_worker)
 {
-    gchar *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data ? data : (const uint8_t *)"", len);
+    *no_worker = NULL;
     pthread_mutex_lock(&sb->lock);
-    uint64_t killed = GPOINTER_TO_SIZE(g_hash_table_lookup(sb->kills, sha));
+    *killed = mg_poison_count(sb->kills, sha);
     struct worker *w = NULL;
-    while (killed < sb->poison_after) {
+    while (*killed < sb->poison_after) {
         for (size_t i = 0; i < sb->n && w == NULL; i++)
             if (!sb->w[i].busy && sb->w[i].pid > 0)
                 w = &sb->w[i];
@@ -465,32 +470,29 @@ static bool run_in_worker(struct mg_sandbox *sb, const char *name, const uint8_t
         GError *err = NULL;
         if (!spawn(sb, w, &err)) {
             mg_log(MG_LOG_ERROR, NULL, name, "%s", err->message);
-            char *d = g_strdup_printf("no sandbox worker: %s", err->message);
+            *no_worker = g_strdup_printf("no sandbox worker: %s", err->message);
             g_error_free(err);
             pthread_mutex_lock(&sb->lock);
             w->busy = false;
             pthread_cond_broadcast(&sb->idle);
             pthread_mutex_unlock(&sb->lock);
-            mg_sandbox_reject(sb, name, MG_R_INTERNAL, d, res);
-            res->worker_failure = d;
-            g_free(sha);
-            return false;
+            return NULL;
         }
     }
-    if (w == NULL) {
-        /* Killed workers poison-after times in a row already: never again. */
-        char *d = g_strdup_printf("killed %" PRIu64 " workers in a row", killed);
-        mg_sandbox_reject(sb, name, MG_R_POISON, d, res);
-        g_free(d);
-        g_free(sha);
-        return true;
-    }
+    return w;
+}
 
-    bool ok = exchange(sb, w, name, data, len, forced, res);
-    bool timed_out = !ok && errno == ETIMEDOUT;
+/* Gives w back after one exchange (ok: it answered; err_no: errno of the
+ * failure). A failed worker is replaced and the kill counted against the
+ * input (*killed: the new count); returns the failure's description, NULL
+ * when ok. */
+static char *release(struct mg_sandbox *sb, struct worker *w, bool ok, int err_no, const char *name,
+                     const char *sha, uint64_t *killed)
+{
+    bool timed_out = !ok && err_no == ETIMEDOUT;
     /* A worker alive but talking nonsense (or too much) is killed like a
      * crashed one; say which it was. */
-    bool garbled = !ok && (errno == EPROTO || errno == EMSGSIZE);
+    bool garbled = !ok && (err_no == EPROTO || err_no == EMSGSIZE);
     char *why = NULL;
     w->jobs++;
     if (!ok || (sb->max_jobs && w->jobs >= sb->max_jobs)) {
@@ -505,24 +507,51 @@ static bool run_in_worker(struct mg_sandbox *sb, const char *name, const uint8_t
     }
     pthread_mutex_lock(&sb->lock);
     if (ok) {
-        g_hash_table_remove(sb->kills, sha);
+        mg_poison_forget(sb->kills, sha);
     } else {
-        killed++;
-        g_hash_table_replace(sb->kills, g_strdup(sha), GSIZE_TO_POINTER(killed));
+        /* Counted in the state file too: a restart keeps the count. */
+        *killed = mg_poison_killed(sb->kills, sha);
         sb->deaths++;
-        /* Bounded memory: forget the oldest history rather than grow. */
-        if (g_hash_table_size(sb->kills) > 10000)
-            g_hash_table_remove_all(sb->kills);
     }
     w->busy = false;
     pthread_cond_broadcast(&sb->idle);
     pthread_mutex_unlock(&sb->lock);
-
+    char *d = NULL;
     if (!ok) {
-        char *d = g_strdup_printf("sandbox worker %s: %s",
-                                  timed_out ? "timed out" : garbled ? "sent a malformed or oversized result" : "failed",
-                                  why ? why : "broken protocol");
-        mg_log(MG_LOG_ERROR, NULL, name, "%s (input sha256 %s, %" PRIu64 " in a row)", d, sha, killed);
+        d = g_strdup_printf("sandbox worker %s: %s",
+                            timed_out ? "timed out" : garbled ? "sent a malformed or oversized result" : "failed",
+                            why ? why : "broken protocol");
+        mg_log(MG_LOG_ERROR, NULL, name, "%s (input sha256 %s, %" PRIu64 " in a row)", d, sha, *killed);
+    }
+    g_free(why);
+    return d;
+}
+
+static bool run_in_worker(struct mg_sandbox *sb, const char *name, const uint8_t *data, size_t len,
+                          enum mg_type_class forced, struct mg_sandbox_result *res)
+{
+    gchar *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data ? data : (const uint8_t *)"", len);
+    uint64_t killed = 0;
+    char *no_worker = NULL;
+    struct worker *w = acquire(sb, name, sha, &killed, &no_worker);
+    if (no_worker != NULL) {
+        mg_sandbox_reject(sb, name, MG_R_INTERNAL, no_worker, res);
+        res->worker_failure = no_worker;
+        g_free(sha);
+        return false;
+    }
+    if (w == NULL) {
+        /* Killed workers poison-after times in a row already: never again. */
+        char *d = g_strdup_printf("killed %" PRIu64 " workers in a row", killed);
+        mg_sandbox_reject(sb, name, MG_R_POISON, d, res);
+        g_free(d);
+        g_free(sha);
+        return true;
+    }
+
+    bool ok = exchange(sb, w, name, data, len, forced, res);
+    char *d = release(sb, w, ok, errno, name, sha, &killed);
+    if (!ok) {
         if (killed >= sb->poison_after) {
             char *pd = g_strdup_printf("killed %" PRIu64 " workers in a row; last: %s", killed, d);
             struct mg_job *job = mg_job_new(sb->engine, NULL);
@@ -539,10 +568,51 @@ static bool run_in_worker(struct mg_sandbox *sb, const char *name, const uint8_t
             /* Never final by itself: the sender (or the operator) retries. */
             mg_sandbox_reject(sb, name, MG_R_INTERNAL, d, res);
         }
-        res->worker_failure = g_strdup(d);
-        g_free(d);
+        res->worker_failure = d;
     }
-    g_free(why);
+    g_free(sha);
+    return ok;
+}
+
+/* A transform (sandbox.h) in a worker: same acquisition, failure and
+ * poison accounting as a job. The poison key covers the kind and the
+ * parameter's absence or presence only, not the parameter itself (a
+ * password must not end up in a hash that is logged). */
+bool mg_sandbox_transform(struct mg_sandbox *sb, enum mg_sandbox_xform kind, const char *param,
+                          const uint8_t *data, size_t len, uint64_t max_out, struct mg_sandbox_xresult *res)
+{
+    memset(res, 0, sizeof(*res));
+    if (sb->mode == MG_SANDBOX_OFF) {
+        mg_sandbox_xform_local(mg_engine_policy(sb->engine), kind, param, data, len, max_out, res);
+        return true;
+    }
+    GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
+    char tag[32];
+    snprintf(tag, sizeof(tag), "mugai-transform-%u:", (unsigned)kind);
+    g_checksum_update(ck, (const guchar *)tag, (gssize)strlen(tag));
+    g_checksum_update(ck, data ? data : (const uint8_t *)"", (gssize)len);
+    gchar *sha = g_strdup(g_checksum_get_string(ck));
+    g_checksum_free(ck);
+    const char *name = mg_sandbox_xform_name(kind);
+    uint64_t killed = 0;
+    char *no_worker = NULL;
+    struct worker *w = acquire(sb, name, sha, &killed, &no_worker);
+    bool ok = false;
+    if (no_worker != NULL) {
+        res->worker_failure = no_worker;
+    } else if (w == NULL) {
+        res->poison = true;
+        res->worker_failure = g_strdup_printf("killed %" PRIu64 " workers in a row", killed);
+    } else {
+        ok = mg_sandbox_xform_exchange(w->sock, &sb->lim, sb->timeout_ms, kind, param, data, len, max_out, res);
+        char *d = release(sb, w, ok, errno, name, sha, &killed);
+        if (!ok) {
+            res->poison = killed >= sb->poison_after;
+            res->worker_failure = d;
+        }
+    }
+    if (!ok)
+        res->status = -1;
     g_free(sha);
     return ok;
 }

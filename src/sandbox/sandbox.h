@@ -106,6 +106,38 @@ bool mg_sandbox_quarantine(const struct mg_sandbox *sb, const struct mg_sandbox_
  * a job: SMTP notice subjects, ICAP block pages). */
 const char *mg_sandbox_gettext(const struct mg_sandbox *sb, const char *msgid);
 
+/* Transforms: parsing of untrusted bytes that is not a job (no verdict,
+ * no report), run in a worker for the same reason as jobs (xform.c). */
+enum mg_sandbox_xform {
+    MG_XFORM_HTTP_DECODE = 1,     /* param: the Content-Encoding value (icap_decode.h) */
+    MG_XFORM_ARCHIVE_DECRYPT = 2, /* param: the password (archive_unlock.h); output: a tar */
+};
+
+struct mg_sandbox_xresult {
+    /* The transform's status: enum mg_icap_dec_rc for HTTP_DECODE, enum
+     * mg_ar_status for ARCHIVE_DECRYPT (0 is success for both); -1 when
+     * the worker failed (worker_failure says how). */
+    int status;
+    char *detail;              /* the transform's reason, NULL when none */
+    const uint8_t *out;        /* the output when status is 0 */
+    size_t out_len;
+    char *worker_failure;
+    bool poison;               /* the input killed poison-after workers in a row */
+    /* private */
+    void *out_map;
+    size_t out_map_len;
+    bool out_mapped;
+};
+
+/* Runs a transform in a worker (in-process with mode = off). The output
+ * is at most max_out bytes (a worker sending more is a broken worker).
+ * False when the worker failed (status -1: TEMPFAIL for the caller, or a
+ * block when poison is set); a worker failure counts towards poison like
+ * a job's. */
+bool mg_sandbox_transform(struct mg_sandbox *sb, enum mg_sandbox_xform kind, const char *param,
+                          const uint8_t *data, size_t len, uint64_t max_out, struct mg_sandbox_xresult *res);
+void mg_sandbox_xresult_clear(struct mg_sandbox_xresult *res);
+
 /* Worker deaths so far (crash, seccomp, timeout), for tests and metrics. */
 uint64_t mg_sandbox_worker_deaths(const struct mg_sandbox *sb);
 

@@ -62,6 +62,26 @@ bool mg_spawner_spawn(struct mg_spawner *s, const char *scratch, pid_t *pid, int
 int mg_spawner_reap(struct mg_spawner *s, pid_t pid, bool force);
 void mg_spawner_stop(struct mg_spawner *s);
 
+/* The first field of every request frame: what the worker is asked. */
+#define MG_SANDBOX_REQ_JOB 0u
+#define MG_SANDBOX_REQ_XFORM 1u
+
+struct mg_frame_reader;
+const char *mg_sandbox_xform_name(enum mg_sandbox_xform k);
+/* mode = off: the transform in this process. */
+void mg_sandbox_xform_local(const struct mg_policy *pol, enum mg_sandbox_xform kind, const char *param,
+                            const uint8_t *data, size_t len, uint64_t max_out, struct mg_sandbox_xresult *res);
+/* Front end: one transform request/reply on a worker's socket; false with
+ * errno (ETIMEDOUT, EPROTO...) when the worker failed or broke the protocol. */
+bool mg_sandbox_xform_exchange(int sock, const struct mg_sandbox_limits *lim, int timeout_ms,
+                               enum mg_sandbox_xform kind, const char *param, const uint8_t *data, size_t len,
+                               uint64_t max_out, struct mg_sandbox_xresult *res);
+/* Worker: serves a transform request (r is past the request kind; fd the
+ * passed memfd or -1, always closed). False when the request was malformed
+ * or the reply could not be sent. */
+bool mg_sandbox_xform_serve(const struct mg_policy *pol, const struct mg_sandbox_limits *lim, int sock,
+                            struct mg_frame_reader *r, int fd);
+
 /* Exit statuses of a worker that ends on purpose. */
 #define MG_WORKER_EXIT_TOO_BIG 3
 #define MG_WORKER_EXIT_CONFINE 4

@@ -20,6 +20,11 @@ static bool serve_one(struct mg_engine *e, mg_sandbox_runner run, const struct m
         return false;          /* EOF: the front end is done with us */
     struct mg_frame_reader r;
     mg_frame_reader_init(&r, in->data, in->len);
+    uint32_t kind = mg_frame_get_u32(&r);
+    if (kind == MG_SANDBOX_REQ_XFORM) {
+        mg_confine_cpu_for_job(cpu_seconds);
+        return mg_sandbox_xform_serve(mg_engine_policy(e), lim, sock, &r, fd);
+    }
     char *name = mg_frame_get_str(&r, 4096);
     uint32_t forced = mg_frame_get_u32(&r);
     uint32_t inline_data = mg_frame_get_u32(&r);
@@ -36,7 +41,7 @@ static bool serve_one(struct mg_engine *e, mg_sandbox_runner run, const struct m
     }
     if (fd >= 0)
         close(fd);
-    if (!mg_frame_done(&r) || name == NULL || forced >= MG_TC__COUNT || data == NULL) {
+    if (!mg_frame_done(&r) || kind != MG_SANDBOX_REQ_JOB || name == NULL || forced >= MG_TC__COUNT || data == NULL) {
         /* The front end never sends this: treat it as fatal for the worker. */
         g_free(name);
         return false;

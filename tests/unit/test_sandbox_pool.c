@@ -249,6 +249,117 @@ static void test_poison_blocked_and_quarantined(void **state)
     mg_engine_free(e);
 }
 
+/* The counts survive a restart (a new pool over the same quarantine): an
+ * MTA retrying a poison message after mugai restarted still meets the
+ * block at the Nth kill. Expired and malformed lines are ignored. */
+static void test_poison_survives_restart(void **state)
+{
+    (void)state;
+    struct mg_sandbox_result r;
+    struct mg_engine *e = engine_with("mode = seccomp\nworkers = 1\npoison-after = 3\n");
+    struct mg_sandbox *sb = pool(e);
+    for (int i = 1; i <= 2; i++) {
+        run(sb, "segv.txt", "restart-poison", &r);
+        assert_int_equal(r.verdict, MG_TEMPFAIL);
+        mg_sandbox_result_clear(&r);
+    }
+    mg_sandbox_free(sb);
+    mg_engine_free(e);
+    char *path = g_strdup_printf("%s/q/poison-counts", tmp);
+    gchar *text = NULL;
+    assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    gchar *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, "restart-poison", -1);
+    gchar *want = g_strdup_printf("%s 2 ", sha);
+    assert_non_null(strstr(text, want));
+    g_free(want);
+    g_free(text);
+    /* An expired count of another input (8 days old), and garbage lines. */
+    gchar *old_sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, "expired-poison", -1);
+    gchar *extra = g_strdup_printf("%s 2 %lld\nnot a line\n%s 99 x\n", old_sha,
+                                   (long long)time(NULL) - 8 * 24 * 3600, sha);
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fputs(extra, f);
+    fclose(f);
+    g_free(extra);
+
+    e = engine_with("mode = seccomp\nworkers = 1\npoison-after = 3\n");
+    sb = pool(e);
+    run(sb, "segv.txt", "restart-poison", &r);
+    assert_int_equal(r.verdict, MG_BLOCKED);
+    assert_int_equal(r.reason, MG_R_POISON);
+    mg_sandbox_result_clear(&r);
+    run(sb, "segv.txt", "expired-poison", &r);
+    assert_int_equal(r.verdict, MG_TEMPFAIL);
+    mg_sandbox_result_clear(&r);
+    mg_sandbox_free(sb);
+    mg_engine_free(e);
+    /* A success ends the count: it is gone from the file too. */
+    e = engine_with("mode = seccomp\nworkers = 1\npoison-after = 3\n");
+    sb = pool(e);
+    run(sb, "ok.txt", "expired-poison", &r);
+    assert_int_equal(r.verdict, MG_CLEAN);
+    mg_sandbox_result_clear(&r);
+    assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    assert_null(strstr(text, old_sha));
+    assert_non_null(strstr(text, sha));
+    g_free(text);
+    mg_sandbox_free(sb);
+    mg_engine_free(e);
+    g_free(old_sha);
+    g_free(sha);
+    g_free(path);
+}
+
+/* Transforms (Content-Encoding decoding, archive decryption) run in a
+ * worker: a gzip body decoding to 3 MiB comes back through a memfd, the
+ * decoded-size bound holds, garbage for the decryption is a status and no
+ * output, and mode = off gives the same answers in-process. */
+static void test_transform(void **state)
+{
+    (void)state;
+    size_t n = 3u << 20;
+    uint8_t *plain = g_malloc(n);
+    for (size_t i = 0; i < n; i++)
+        plain[i] = (uint8_t)("abcdefgh\n"[i % 9]);
+    char *gz = g_build_filename(tmp, "t.gz", NULL);
+    char *raw = g_build_filename(tmp, "t.raw", NULL);
+    assert_true(g_file_set_contents(raw, (const char *)plain, (gssize)n, NULL));
+    char *cmd = g_strdup_printf("gzip -c '%s' > '%s'", raw, gz);
+    assert_int_equal(system(cmd), 0);
+    gchar *z = NULL;
+    gsize zlen = 0;
+    assert_true(g_file_get_contents(gz, &z, &zlen, NULL));
+    for (int off = 0; off <= 1; off++) {
+        struct mg_engine *e = engine_with(off ? "mode = off\n" : "mode = seccomp\nworkers = 1\n");
+        struct mg_sandbox *sb = pool(e);
+        struct mg_sandbox_xresult x;
+        assert_true(mg_sandbox_transform(sb, MG_XFORM_HTTP_DECODE, "gzip", (const uint8_t *)z, zlen, 1u << 30, &x));
+        assert_int_equal(x.status, 0);
+        assert_int_equal(x.out_len, n);
+        assert_memory_equal(x.out, plain, n);
+        mg_sandbox_xresult_clear(&x);
+        /* The bound: 1 MiB asked for, more decoded: status OVER (3), no output. */
+        assert_true(mg_sandbox_transform(sb, MG_XFORM_HTTP_DECODE, "gzip", (const uint8_t *)z, zlen, 1u << 20, &x));
+        assert_int_equal(x.status, 3);
+        assert_null(x.out);
+        mg_sandbox_xresult_clear(&x);
+        assert_true(mg_sandbox_transform(sb, MG_XFORM_ARCHIVE_DECRYPT, "pw", (const uint8_t *)"PK\3\4garbage", 13,
+                                         1u << 20, &x));
+        assert_int_not_equal(x.status, 0);
+        assert_null(x.out);
+        mg_sandbox_xresult_clear(&x);
+        assert_int_equal(mg_sandbox_worker_deaths(sb), 0);
+        mg_sandbox_free(sb);
+        mg_engine_free(e);
+    }
+    g_free(z);
+    g_free(cmd);
+    g_free(gz);
+    g_free(raw);
+    g_free(plain);
+}
+
 struct bg {
     struct mg_sandbox *sb;
     struct mg_sandbox_result r;
@@ -450,6 +561,8 @@ int main(void)
         cmocka_unit_test(test_no_new_file),
         cmocka_unit_test(test_no_socket_exec_fork),
         cmocka_unit_test(test_poison_blocked_and_quarantined),
+        cmocka_unit_test(test_poison_survives_restart),
+        cmocka_unit_test(test_transform),
         cmocka_unit_test(test_sigkill_mid_job),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_dead_slot_retried),
