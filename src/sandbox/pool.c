@@ -261,7 +261,18 @@ static bool read_config(struct mg_sandbox *sb, GError **err)
     sb->confine.as_bytes = as;
     sb->confine.fsize_bytes = fsize;
     sb->confine.nofile = nofile;
-    sb->tmpdir = g_strdup(pol->tmpdir && *pol->tmpdir ? pol->tmpdir : g_get_tmp_dir());
+    /* Workers' scratch folders hold libclamav's per-scan temporary folder
+     * and files (created and removed for every scan): on a tmpfs that is
+     * memory work, on a disk file system it is journal and discard work. */
+    char *scratch = mg_config_get_string(kf, "sandbox", "scratch-dir", err);
+    if (scratch == NULL)
+        return false;
+    if (*scratch)
+        sb->tmpdir = scratch;
+    else {
+        g_free(scratch);
+        sb->tmpdir = g_strdup(pol->tmpdir && *pol->tmpdir ? pol->tmpdir : g_get_tmp_dir());
+    }
     if (geteuid() == 0 && sb->mode != MG_SANDBOX_OFF) {
         struct passwd *pw = getpwnam(sb->user);
         if (pw == NULL && strcmp(sb->user, "nobody") != 0) {
