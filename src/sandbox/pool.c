@@ -450,12 +450,24 @@ bool mg_sandbox_run(struct mg_sandbox *sb, const char *name, const uint8_t *data
     return ok;
 }
 
+static gchar *input_sha(const uint8_t *data, size_t len)
+{
+    return g_compute_checksum_for_data(G_CHECKSUM_SHA256, data ? data : (const uint8_t *)"", len);
+}
+
 static bool run_in_worker(struct mg_sandbox *sb, const char *name, const uint8_t *data, size_t len,
                           enum mg_type_class forced, struct mg_sandbox_result *res)
 {
-    gchar *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data ? data : (const uint8_t *)"", len);
+    /* The input's SHA-256 only matters once some input has killed a
+     * worker: hashing every input up front cost more than the rest of the
+     * hand-off (glib's SHA-256, ~7 ms for a 1 MB attachment mail). An
+     * input hashed late (its first failure) still counts from 1. */
     pthread_mutex_lock(&sb->lock);
-    uint64_t killed = GPOINTER_TO_SIZE(g_hash_table_lookup(sb->kills, sha));
+    bool any_kills = g_hash_table_size(sb->kills) > 0;
+    pthread_mutex_unlock(&sb->lock);
+    gchar *sha = any_kills ? input_sha(data, len) : NULL;
+    pthread_mutex_lock(&sb->lock);
+    uint64_t killed = sha ? GPOINTER_TO_SIZE(g_hash_table_lookup(sb->kills, sha)) : 0;
     struct worker *w = NULL;
     while (killed < sb->poison_after) {
         for (size_t i = 0; i < sb->n && w == NULL; i++)
@@ -498,6 +510,8 @@ static bool run_in_worker(struct mg_sandbox *sb, const char *name, const uint8_t
     }
 
     bool ok = exchange(sb, w, name, data, len, forced, res);
+    if (!ok && sha == NULL)
+        sha = input_sha(data, len);
     bool timed_out = !ok && errno == ETIMEDOUT;
     /* A worker alive but talking nonsense (or too much) is killed like a
      * crashed one; say which it was. */
@@ -516,9 +530,12 @@ static bool run_in_worker(struct mg_sandbox *sb, const char *name, const uint8_t
     }
     pthread_mutex_lock(&sb->lock);
     if (ok) {
-        g_hash_table_remove(sb->kills, sha);
+        if (sha != NULL)
+            g_hash_table_remove(sb->kills, sha);
     } else {
-        killed++;
+        /* Looked up again: sha may have been computed only now, and a
+         * parallel job with the same input may have counted meanwhile. */
+        killed = GPOINTER_TO_SIZE(g_hash_table_lookup(sb->kills, sha)) + 1;
         g_hash_table_replace(sb->kills, g_strdup(sha), GSIZE_TO_POINTER(killed));
         sb->deaths++;
         /* Bounded memory: forget the oldest history rather than grow. */
