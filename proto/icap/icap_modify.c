@@ -528,7 +528,10 @@ static void full_decision(struct mg_icap_tx *tx, struct mg_spool *sp)
     }
     struct run_ctx rc = { .sandbox = tx->gen->er->sandbox, .name = tx->name, .data = data, .len = len,
                           .forced = form ? MG_TC_MAIL : MG_TC_UNKNOWN };
-    if (!mg_workpool_run(tx->srv->pool, run_job, &rc, c->job_wait)) {
+    /* Sandboxed: handed to a worker process from this thread (no hand-off
+     * to an engine thread first); in-process: on a warm engine thread. */
+    bool here = mg_sandbox_mode(rc.sandbox) != MG_SANDBOX_OFF;
+    if (!(here ? mg_workpool_run_here : mg_workpool_run)(tx->srv->pool, run_job, &rc, c->job_wait)) {
         tx->outcome = "busy";
         mg_icap_send_status(tx, 503, "Service Overloaded");
     } else if (!rc.ran) {

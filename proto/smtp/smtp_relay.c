@@ -73,12 +73,16 @@ bool mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
         finish(ss, NULL, len, 0, NULL, 451, "4.3.0", "Cannot read the spooled message, try again later");
         return false;
     }
-    /* The job runs on a long-lived engine worker (bounded CPU work, warm
-     * per-thread engine state). Waiting longer than a next-hop timeout for a
-     * free worker would risk the client's own DATA timeout. */
+    /* The job runs in a sandbox worker process, handed over from this
+     * thread (no per-thread engine state is needed for that); with the
+     * sandbox off it runs in-process on a long-lived engine thread (warm
+     * per-thread engine state). Either way at most engine-workers at once,
+     * and waiting longer than a next-hop timeout for a free slot would risk
+     * the client's own DATA timeout. */
     struct run_ctx rc = { .sandbox = ss->gen->er->sandbox, .msg = msg, .len = len };
     mg_metrics_queue(1);
-    if (!mg_workpool_run(ss->srv->pool, run_job, &rc, cfg->next_hop_timeout)) {
+    bool here = mg_sandbox_mode(rc.sandbox) != MG_SANDBOX_OFF;
+    if (!(here ? mg_workpool_run_here : mg_workpool_run)(ss->srv->pool, run_job, &rc, cfg->next_hop_timeout)) {
         mg_metrics_queue(-1); /* never picked up */
         finish(ss, NULL, len, 0, NULL, 451, "4.3.2", "System busy, try again later");
         return false;

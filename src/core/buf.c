@@ -63,7 +63,7 @@ bool mg_buf_append(struct mg_buf *b, const void *data, size_t len)
     return true;
 }
 
-bool mg_buf_putc(struct mg_buf *b, uint8_t c)
+bool mg_buf_putc_slow(struct mg_buf *b, uint8_t c)
 {
     return mg_buf_append(b, &c, 1);
 }

@@ -21,7 +21,18 @@ void mg_buf_free(struct mg_buf *b);
 void mg_buf_set_limit(struct mg_buf *b, size_t limit);
 bool mg_buf_reserve(struct mg_buf *b, size_t extra);
 bool mg_buf_append(struct mg_buf *b, const void *data, size_t len);
-bool mg_buf_putc(struct mg_buf *b, uint8_t c);
+/* Inline: text writers append byte by byte, and the call chain through
+ * mg_buf_append and mg_buf_reserve showed in profiles. The fast path keeps
+ * reserve's rules: room for the NUL, the limit, the sticky error. */
+bool mg_buf_putc_slow(struct mg_buf *b, uint8_t c);
+static inline bool mg_buf_putc(struct mg_buf *b, uint8_t c)
+{
+    if (!b->failed && b->len + 2 <= b->cap && (b->limit == 0 || b->len < b->limit)) {
+        b->data[b->len++] = c;
+        return true;
+    }
+    return mg_buf_putc_slow(b, c);
+}
 bool mg_buf_puts(struct mg_buf *b, const char *s);
 bool mg_buf_printf(struct mg_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -158,8 +158,15 @@ void mg_poison_free(struct mg_poison *p)
     g_free(p);
 }
 
+bool mg_poison_any(const struct mg_poison *p)
+{
+    return g_hash_table_size(p->t) > 0;
+}
+
 uint64_t mg_poison_count(struct mg_poison *p, const char *sha)
 {
+    if (sha == NULL)
+        return 0;
     const struct rec *r = g_hash_table_lookup(p->t, sha);
     if (r == NULL)
         return 0;
@@ -216,7 +223,7 @@ uint64_t mg_poison_killed(struct mg_poison *p, const char *sha)
 
 void mg_poison_forget(struct mg_poison *p, const char *sha)
 {
-    if (!g_hash_table_remove(p->t, sha) || p->path == NULL)
+    if (sha == NULL || !g_hash_table_remove(p->t, sha) || p->path == NULL)
         return;
     int64_t now = (int64_t)time(NULL);
     refresh(p, now);

@@ -3,6 +3,7 @@
 #ifndef MG_SANDBOX_POISON_H
 #define MG_SANDBOX_POISON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define MG_POISON_FILE "poison-counts"
@@ -16,11 +17,13 @@ struct mg_poison;
  * in memory only. Never fails: an unreadable file is logged and ignored. */
 struct mg_poison *mg_poison_open(const char *dir);
 void mg_poison_free(struct mg_poison *p);
-/* Kills in a row so far (0: none, or expired). */
+/* Whether any input has a count (the pool hashes inputs only then). */
+bool mg_poison_any(const struct mg_poison *p);
+/* Kills in a row so far (0: none, or expired; sha NULL: 0). */
 uint64_t mg_poison_count(struct mg_poison *p, const char *sha);
 /* One more kill; returns the new count (the file's count included). */
 uint64_t mg_poison_killed(struct mg_poison *p, const char *sha);
-/* The input was served: its count ends. */
+/* The input was served: its count ends (sha NULL: nothing to do). */
 void mg_poison_forget(struct mg_poison *p, const char *sha);
 
 #endif

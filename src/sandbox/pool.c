@@ -262,7 +262,18 @@ static bool read_config(struct mg_sandbox *sb, GError **err)
     sb->confine.as_bytes = as;
     sb->confine.fsize_bytes = fsize;
     sb->confine.nofile = nofile;
-    sb->tmpdir = g_strdup(pol->tmpdir && *pol->tmpdir ? pol->tmpdir : g_get_tmp_dir());
+    /* Workers' scratch folders hold libclamav's per-scan temporary folder
+     * and files (created and removed for every scan): on a tmpfs that is
+     * memory work, on a disk file system it is journal and discard work. */
+    char *scratch = mg_config_get_string(kf, "sandbox", "scratch-dir", err);
+    if (scratch == NULL)
+        return false;
+    if (*scratch)
+        sb->tmpdir = scratch;
+    else {
+        g_free(scratch);
+        sb->tmpdir = g_strdup(pol->tmpdir && *pol->tmpdir ? pol->tmpdir : g_get_tmp_dir());
+    }
     if (geteuid() == 0 && sb->mode != MG_SANDBOX_OFF) {
         struct passwd *pw = getpwnam(sb->user);
         if (pw == NULL && strcmp(sb->user, "nobody") != 0) {
@@ -527,10 +538,23 @@ static char *release(struct mg_sandbox *sb, struct worker *w, bool ok, int err_n
     return d;
 }
 
+static gchar *input_sha(const uint8_t *data, size_t len)
+{
+    return g_compute_checksum_for_data(G_CHECKSUM_SHA256, data ? data : (const uint8_t *)"", len);
+}
+
 static bool run_in_worker(struct mg_sandbox *sb, const char *name, const uint8_t *data, size_t len,
                           enum mg_type_class forced, struct mg_sandbox_result *res)
 {
-    gchar *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data ? data : (const uint8_t *)"", len);
+    /* The input's SHA-256 only matters once some input has killed a
+     * worker: hashing every input up front cost more than the rest of the
+     * hand-off (glib's SHA-256, ~7 ms for a 1 MB attachment mail). An
+     * input hashed late (its first failure) still counts from 1, and the
+     * count is read from the state file then (mg_poison_killed). */
+    pthread_mutex_lock(&sb->lock);
+    bool any_kills = mg_poison_any(sb->kills);
+    pthread_mutex_unlock(&sb->lock);
+    gchar *sha = any_kills ? input_sha(data, len) : NULL;
     uint64_t killed = 0;
     char *no_worker = NULL;
     struct worker *w = acquire(sb, name, sha, &killed, &no_worker);
@@ -550,7 +574,10 @@ static bool run_in_worker(struct mg_sandbox *sb, const char *name, const uint8_t
     }
 
     bool ok = exchange(sb, w, name, data, len, forced, res);
-    char *d = release(sb, w, ok, errno, name, sha, &killed);
+    int err_no = errno;
+    if (!ok && sha == NULL)
+        sha = input_sha(data, len);
+    char *d = release(sb, w, ok, err_no, name, sha, &killed);
     if (!ok) {
         if (killed >= sb->poison_after) {
             char *pd = g_strdup_printf("killed %" PRIu64 " workers in a row; last: %s", killed, d);

@@ -20,6 +20,8 @@ struct work {
 struct mg_workpool {
     pthread_mutex_t lock;
     pthread_cond_t wake;
+    pthread_cond_t slot;          /* mg_workpool_run_here: a caller left */
+    unsigned here;                /* callers inside mg_workpool_run_here */
     struct work *head, *tail;
     bool stopping;
     unsigned n;
@@ -69,6 +71,7 @@ struct mg_workpool *mg_workpool_new(unsigned n)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&p->wake, &ca);
+    pthread_cond_init(&p->slot, &ca);
     pthread_condattr_destroy(&ca);
     /* Engine jobs recurse through containers: give them a generous stack. */
     pthread_attr_t attr;
@@ -151,6 +154,28 @@ bool mg_workpool_run(struct mg_workpool *p, mg_work_fn fn, void *arg, double que
     return ran;
 }
 
+bool mg_workpool_run_here(struct mg_workpool *p, mg_work_fn fn, void *arg, double queue_timeout)
+{
+    struct timespec dl = deadline_in(queue_timeout);
+    pthread_mutex_lock(&p->lock);
+    while (!p->stopping && p->here >= p->n) {
+        if (pthread_cond_timedwait(&p->slot, &p->lock, &dl) == ETIMEDOUT && p->here >= p->n)
+            break;
+    }
+    if (p->stopping || p->here >= p->n) {
+        pthread_mutex_unlock(&p->lock);
+        return false;
+    }
+    p->here++;
+    pthread_mutex_unlock(&p->lock);
+    fn(arg);
+    pthread_mutex_lock(&p->lock);
+    p->here--;
+    pthread_cond_signal(&p->slot);
+    pthread_mutex_unlock(&p->lock);
+    return true;
+}
+
 void mg_workpool_free(struct mg_workpool *p)
 {
     if (!p)
@@ -158,10 +183,12 @@ void mg_workpool_free(struct mg_workpool *p)
     pthread_mutex_lock(&p->lock);
     p->stopping = true;
     pthread_cond_broadcast(&p->wake);
+    pthread_cond_broadcast(&p->slot);
     pthread_mutex_unlock(&p->lock);
     for (unsigned i = 0; i < p->n; i++)
         pthread_join(p->threads[i], NULL);
     pthread_cond_destroy(&p->wake);
+    pthread_cond_destroy(&p->slot);
     pthread_mutex_destroy(&p->lock);
     free(p->threads);
     free(p);

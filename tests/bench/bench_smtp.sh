@@ -14,15 +14,23 @@ command -v smtp-source >/dev/null || { echo "needs smtp-source/smtp-sink (postfi
 T=$(mktemp -d /tmp/mugai-bench.XXXXXX)
 chmod 755 "$T"
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T" "${SCRATCH:-}"' EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for i in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),1)" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 SINK=$(port); MP=$(port)
 smtp-sink -u postfix 127.0.0.1:$SINK 256 &
-PIDS+=($!)
+SINKPID=$!
+PIDS+=($SINKPID)
 wait_port "$SINK"
+# The sandbox stays on (seccomp workers) and libclamav on, as in production.
+# scratch-dir on a tmpfs is what a production config sets too ([sandbox]
+# scratch-dir = /run/mugai under the shipped systemd unit; doc/sandbox.md).
+SCRATCH=$(mktemp -d /dev/shm/mugai-bench.XXXXXX)
+chmod 755 "$SCRATCH"
 cat >"$T/mugai.conf" <<C
+[sandbox]
+scratch-dir = $SCRATCH
 [general]
 tmpdir = $T
 audit = off
@@ -42,39 +50,53 @@ PIDS+=($MPID)
 wait_port "$MP"
 
 # A 1 MB .docx (stored, so it stays 1 MB) in a MIME message for smtp-source -F.
-python3 - "$T/docx.eml" <<'P'
-import base64, io, random, sys, zipfile
-random.seed(1)
-words = ["mugai", "無害化", "report", "自治体", "LGWAN", "data", "table", "予算"]
-text = " ".join(random.choice(words) for _ in range(120000))
-doc = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-       '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-       '<w:body><w:p><w:r><w:t>%s</w:t></w:r></w:p></w:body></w:document>' % text)
-b = io.BytesIO()
-with zipfile.ZipFile(b, "w", zipfile.ZIP_STORED) as z:
-    z.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
-    z.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
-    z.writestr("word/document.xml", doc)
-data = b.getvalue()
-b64 = base64.encodebytes(data).decode().replace("\n", "\r\n")
-msg = ("From: bench@example.com\r\nTo: user@lg.example.jp\r\nSubject: docx bench\r\n"
-       "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
-       "--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nsee attachment\r\n"
-       "--b\r\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document\r\n"
-       "Content-Disposition: attachment; filename=\"report.docx\"\r\n"
-       "Content-Transfer-Encoding: base64\r\n\r\n" + b64 + "--b--\r\n")
-open(sys.argv[1], "w").write(msg)
+python3 "$(dirname "$0")/gen_docx.py" "$T/report.docx" "$T/docx.eml"
+
+# CPU seconds (user+sys) of a process and all its descendants (mugai's
+# spawner and sandbox workers are its children), from /proc.
+cpu_tree() {
+    python3 - "$1" <<'P'
+import os, sys
+tck = os.sysconf("SC_CLK_TCK")
+kids = {}
+for p in os.listdir("/proc"):
+    if p.isdigit():
+        try:
+            st = open("/proc/%s/stat" % p).read()
+        except OSError:
+            continue
+        kids.setdefault(int(st[st.rindex(")") + 2:].split()[1]), []).append(int(p))
+tot, todo = 0, [int(sys.argv[1])]
+while todo:
+    pid = todo.pop()
+    todo += kids.get(pid, [])
+    try:  # the process line includes threads that already exited; cutime
+        # and cstime hold reaped children (workers replaced after max-jobs)
+        f = open("/proc/%d/stat" % pid).read()
+        f = f[f.rindex(")") + 2:].split()
+        tot += int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
+    except OSError:
+        pass
+print("%.2f" % (tot / tck))
 P
+}
 
 run() { # label port args...
     local label=$1 p=$2; shift 2
-    local t0 t1
+    local t0 t1 m0 m1 k0 k1
+    m0=$(cpu_tree $MPID); k0=$(cpu_tree $SINKPID)
     t0=$(date +%s.%N)
-    smtp-source -s $SESS -f bench@example.com -t user@lg.example.jp "$@" 127.0.0.1:$p
+    /usr/bin/time -f "%U %S" -o "$T/src.time" \
+        smtp-source -s $SESS -f bench@example.com -t user@lg.example.jp "$@" 127.0.0.1:$p
     t1=$(date +%s.%N)
-    python3 -c "import sys; print('%-28s %8.1f msg/s' % (sys.argv[1], int(sys.argv[2]) / (float(sys.argv[4]) - float(sys.argv[3]))))" \
-        "$label" "$N" "$t0" "$t1" | tee -a "$T/res"
+    m1=$(cpu_tree $MPID); k1=$(cpu_tree $SINKPID)
+    python3 -c "import sys; n=int(sys.argv[2]); s=sum(map(float, open(sys.argv[9]).read().split()[:2]));
+print('%-28s %8.1f msg/s   CPU ms/msg: mugai %.3f  smtp-source %.3f  smtp-sink %.3f' % (sys.argv[1],
+      n / (float(sys.argv[4]) - float(sys.argv[3])), 1000 * (float(sys.argv[6]) - float(sys.argv[5])) / n,
+      1000 * s / n, 1000 * (float(sys.argv[8]) - float(sys.argv[7])) / n))" \
+        "$label" "$N" "$t0" "$t1" "$m0" "$m1" "$k0" "$k1" "$T/src.time" | tee -a "$T/res"
 }
+echo "load: $(uptime)"
 echo "machine: $(nproc) CPUs, $(grep 'model name' /proc/cpuinfo | head -1 | cut -d: -f2 | sed 's/^ *//'), $(uname -sr)"
 N=$N10; run "10KB direct ($N msgs)" $SINK -m $N -l 10240
 N=$N10; run "10KB via mugai ($N msgs)" $MP -m $N -l 10240
