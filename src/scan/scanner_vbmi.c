@@ -4,8 +4,8 @@
  * without its case bit, 7 bits) in a 128-entry table with one vpermi2b per
  * bank: exact per byte up to case, so MG_VBMI_W = 5 anchor bytes suffice.
  * Classes are computed once per byte into a 4 KiB-block buffer, candidate
- * masks are kept for the whole block and handled after it. The last bytes of
- * a buffer use masked loads (no copy, no read past the end). */
+ * masks are kept for the whole block and handled after it. Masked loads at
+ * the end of a buffer: no copy, no read past the end. */
 #include "scan/scanner_int.h"
 
 #include <string.h>
@@ -26,23 +26,8 @@ static inline __m512i class_of(__m512i v)
     return _mm512_ternarylogic_epi32(v, _mm512_srli_epi16(v, 1), _mm512_set1_epi8(0x1f), 0xE4);
 }
 
-/* Candidate positions among the 64 starting at p; bytes at p + j + x with
- * x >= lim are not loaded (masked loads: their lanes test as zero bytes). */
-VBMI_TARGET
-static inline uint64_t filter(const struct vtab *t, const uint8_t *p, size_t lim)
-{
-    __m512i m0 = _mm512_set1_epi8(-1), m1 = _mm512_set1_epi8(-1);
-    for (int j = 0; j < MG_VBMI_W; j++) {
-        size_t n = lim > (size_t)j ? lim - (size_t)j : 0;
-        __mmask64 k = n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1);
-        __m512i c = class_of(_mm512_maskz_loadu_epi8(k, p + j));
-        m0 = _mm512_and_si512(m0, _mm512_permutex2var_epi8(t->lo[0][j], c, t->hi[0][j]));
-        m1 = _mm512_and_si512(m1, _mm512_permutex2var_epi8(t->lo[1][j], c, t->hi[1][j]));
-    }
-    return _mm512_test_epi8_mask(_mm512_or_si512(m0, m1), _mm512_or_si512(m0, m1));
-}
-
-/* The same test on precomputed classes (cp[0 .. 64 + MG_VBMI_W - 1)). */
+/* Candidate positions among the 64 whose classes start at cp (cp[0 ..
+ * 64 + MG_VBMI_W - 1) readable). */
 VBMI_TARGET
 static inline uint64_t filter_cls(const struct vtab *t, const uint8_t *cp)
 {
@@ -93,16 +78,19 @@ int mg_scan_core_vbmi(const struct mg_scan_ctx *c, const uint8_t *buf, size_t le
      * the blocks already in flight (measured: ~150 cycles per candidate). */
     uint64_t masks[64];
     uint8_t cb[64 * 65] __attribute__((aligned(64)));
-    while (i + 64 + MG_VBMI_W - 1 <= len) {
-        size_t nb = (len - i - (MG_VBMI_W - 1)) / 64;
+    while (i + 1 < len) {
+        size_t nb = (len - 1 - i + 63) / 64;   /* blocks with a position that has a next byte */
         if (nb > 64)
             nb = 64;
         /* Classes once per byte (the filter reads each byte MG_VBMI_W
-         * times); the extra vector's lanes past the end load as zero. */
+         * times), by masked loads: lanes past the end are zero bytes. Those
+         * cannot hide a true anchor (it lies wholly inside buf); candidates
+         * they cause are dropped by candidates() and the verification,
+         * which check against len. */
         for (size_t b = 0; b <= nb; b++) {
-            size_t o = i + 64 * b, n = len - o;
+            size_t o = i + 64 * b, n = o < len ? len - o : 0;
             __mmask64 k = n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1);
-            _mm512_store_si512((void *)(cb + 64 * b), class_of(_mm512_maskz_loadu_epi8(k, buf + o)));
+            _mm512_store_si512((void *)(cb + 64 * b), class_of(_mm512_maskz_loadu_epi8(k, buf + (o < len ? o : 0))));
         }
         uint64_t any = 0;
         for (size_t b = 0; b < nb; b++) {
@@ -117,12 +105,6 @@ int mg_scan_core_vbmi(const struct mg_scan_ctx *c, const uint8_t *buf, size_t le
         }
         i += 64 * nb;
     }
-    /* The rest: masked loads. Lanes past the end read as zero bytes; a true
-     * anchor lies wholly inside buf, so they cannot hide one, and candidates()
-     * drops positions without a next byte. */
-    for (; i + 1 < len; i += 64)
-        if ((rc = candidates(c, buf, len, i, filter(&t, buf + i, len - i))) != 0)
-            return rc;
     return s->has_single ? mg_scan_singles(c, buf, len) : 0;
 }
 #else
