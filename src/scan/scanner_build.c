@@ -326,7 +326,10 @@ static bool build_anchors(struct mg_scanner *s, char *errbuf, size_t errlen)
         i = j;
     }
     free(ent);
-    if (!build_teddy(s) || !mg_scan_build_vbmi(s)) {
+    /* Each SIMD filter's bucket packing only for the core that uses it: the
+     * nibble packing alone took ~25 ms, paid at every process start. */
+    bool nib = s->impl == MG_SCAN_SSE42 || s->impl == MG_SCAN_AVX2 || s->impl == MG_SCAN_AVX512;
+    if ((nib && !build_teddy(s)) || (s->impl == MG_SCAN_VBMI && !mg_scan_build_vbmi(s))) {
         set_err(errbuf, errlen, "out of memory");
         return false;
     }
