@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mg_scanner_ref_block(pats, n, buf, len, collect, ref);
     if (ref->overflow)
         goto out;   /* too many matches to compare cheaply: uninteresting */
-    static const enum mg_scan_impl impls[] = { MG_SCAN_SCALAR, MG_SCAN_SSE42, MG_SCAN_AVX2, MG_SCAN_AVX512 };
+    static const enum mg_scan_impl impls[] = { MG_SCAN_SCALAR, MG_SCAN_SSE42, MG_SCAN_AVX2, MG_SCAN_AVX512, MG_SCAN_VBMI };
 #define NIMPL (sizeof impls / sizeof impls[0])
     for (size_t k = 0; k < NIMPL; k++) {
         if (!mg_scanner_impl_supported(impls[k]))

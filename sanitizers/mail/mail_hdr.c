@@ -693,27 +693,45 @@ size_t mg_mail_clean_text(struct mg_buf *b, bool multiline)
     struct mg_buf o;
     mg_buf_init(&o);
     size_t n = 0;
-    size_t i = 0;
+    size_t i = 0, run = 0;   /* b->data[run, i) is kept as it is */
+    /* Output is at most three bytes per input byte (U+FFFD for one bad byte),
+     * usually the same length: reserve that, copy runs, decode only bytes
+     * that are not printable ASCII. */
+    mg_buf_reserve(&o, b->len + 16);
     while (i < b->len) {
+        uint8_t ch = b->data[i];
+        if (ch >= 0x20 && ch < 0x7f) {
+            i++;
+            continue;
+        }
         uint32_t cp;
-        size_t l = mg_utf8_decode(b->data + i, b->len - i, &cp);
+        size_t l = ch < 0x80 ? (cp = ch, 1) : mg_utf8_decode(b->data + i, b->len - i, &cp);
         if (l == 0) {
+            mg_buf_append(&o, b->data + run, i - run);
             mg_buf_puts(&o, "\xEF\xBF\xBD");
             n++;
             i++;
+            run = i;
             continue;
         }
         bool ctl = (cp < 0x20 && cp != '\t' && !(multiline && cp == '\n')) || cp == 0x7f || (cp >= 0x80 && cp < 0xa0);
         bool bidi = (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
         if (ctl || bidi) {
+            mg_buf_append(&o, b->data + run, i - run);
             if (ctl)
                 mg_buf_putc(&o, ' ');
             n++;
-        } else {
-            mg_buf_append(&o, b->data + i, l);
+            i += l;
+            run = i;
+            continue;
         }
         i += l;
     }
+    if (n == 0 && !mg_buf_failed(&o)) {   /* nothing changed: keep b */
+        mg_buf_free(&o);
+        return 0;
+    }
+    mg_buf_append(&o, b->data + run, i - run);
     if (mg_buf_failed(&o)) {
         mg_buf_free(&o);
         b->failed = true;

@@ -139,36 +139,65 @@ static void kept_headers(struct mg_mail_ctx *c, GMimeMessage *msg, struct mg_buf
     }
 }
 
+/* MIME base64, 76 columns (57 bytes a line), CRLF. Lines are encoded into
+ * a 4 KiB block so the sink sees few large writes; whole groups of three
+ * bytes go through a 4096-entry table of character pairs. */
 static void b64_body(const uint8_t *p, size_t n, struct mg_sink *out)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char line[80];
+    static uint16_t pair[4096];
+    static bool init;
+    if (!init) {   /* idempotent: a race writes the same values */
+        for (unsigned v = 0; v < 4096; v++)
+            pair[v] = (uint16_t)((uint8_t)tab[v >> 6] | (uint16_t)(uint8_t)tab[v & 63] << 8);
+        init = true;
+    }
+    char blk[78 * 52];
+    size_t o = 0;
     for (size_t i = 0; i < n; i += 57) {
         size_t m = n - i < 57 ? n - i : 57;
-        size_t o = 0;
-        for (size_t k = 0; k < m; k += 3) {
-            uint32_t v = (uint32_t)p[i + k] << 16;
-            if (k + 1 < m)
-                v |= (uint32_t)p[i + k + 1] << 8;
-            if (k + 2 < m)
-                v |= p[i + k + 2];
-            line[o++] = tab[(v >> 18) & 63];
-            line[o++] = tab[(v >> 12) & 63];
-            line[o++] = k + 1 < m ? tab[(v >> 6) & 63] : '=';
-            line[o++] = k + 2 < m ? tab[v & 63] : '=';
+        const uint8_t *q = p + i;
+        size_t k = 0;
+        for (; k + 3 <= m; k += 3) {
+            uint32_t v = (uint32_t)q[k] << 16 | (uint32_t)q[k + 1] << 8 | q[k + 2];
+            memcpy(blk + o, &pair[v >> 12], 2);
+            memcpy(blk + o + 2, &pair[v & 4095], 2);
+            o += 4;
         }
-        line[o++] = '\r';
-        line[o++] = '\n';
-        mg_sink_write(out, line, o);
+        if (k < m) {
+            uint32_t v = (uint32_t)q[k] << 16 | (k + 1 < m ? (uint32_t)q[k + 1] << 8 : 0);
+            blk[o++] = tab[(v >> 18) & 63];
+            blk[o++] = tab[(v >> 12) & 63];
+            blk[o++] = k + 1 < m ? tab[(v >> 6) & 63] : '=';
+            blk[o++] = '=';
+        }
+        blk[o++] = '\r';
+        blk[o++] = '\n';
+        if (o + 78 > sizeof blk) {
+            mg_sink_write(out, blk, o);
+            o = 0;
+        }
     }
+    if (o > 0)
+        mg_sink_write(out, blk, o);
 }
 
+/* LF to CRLF by runs (a bare CR stays as it is, as before). */
 static void lf_to_crlf(const struct mg_buf *in, struct mg_buf *out)
 {
-    for (size_t i = 0; i < in->len; i++) {
-        if (in->data[i] == '\n')
-            mg_buf_putc(out, '\r');
-        mg_buf_putc(out, in->data[i]);
+    if (in->len == 0)
+        return;
+    if (!mg_buf_reserve(out, in->len + in->len / 16 + 64))
+        return;
+    const uint8_t *p = in->data, *end = in->data + in->len;
+    while (p < end) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t run = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        mg_buf_append(out, p, run);
+        if (nl == NULL)
+            break;
+        mg_buf_append(out, "\r\n", 2);
+        p = nl + 1;
     }
 }
 

@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include "engine/engine.h"
+#include "scan/decode.h"
 #include "sanitizers/mail/mail_hdr.h"
 #include "sanitizers/mail/mail_priv.h"
 
@@ -133,89 +136,114 @@ static bool is_attachment(GMimeObject *obj)
     return d != NULL && g_ascii_strcasecmp(d, "attachment") == 0;
 }
 
-/* Character classes for base64_ok: 0 invalid, 1 alphabet, 2 space, 3 '='. */
-static unsigned char b64class[256];
+/* What part_bytes produced besides the bytes: the indicator hits over them
+ * when it scanned them while decoding (fused), and the scanner time. */
+struct leaf_scan {
+    bool done;
+    struct mg_ind_hits hits;
+    double seconds;
+};
 
-static gpointer init_b64class(gpointer unused)
+static double mono(void)
 {
-    (void)unused;
-    for (int ch = 0; ch < 256; ch++) {
-        bool alpha = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-                     (ch >= '0' && ch <= '9') || ch == '+' || ch == '/';
-        b64class[ch] = alpha ? 1 : (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') ? 2
-                                 : ch == '=' ? 3 : 0;
-    }
-    return NULL;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Checks the base64 text of a part before gmime decodes it: gmime skips
- * what it does not understand, and damaged content must not pass. */
-static bool base64_ok(GMimeStream *raw)
+/* One decoded block: into the spool, and through the indicator scanner while
+ * it is still in cache (the engine then does not scan the leaf again). */
+static bool put_block(struct mg_mail_ctx *c, struct mg_spool *sp, struct mg_ind_stream *ist,
+                      struct leaf_scan *ls, const uint8_t *p, size_t n, bool *too_big)
 {
-    static GOnce once = G_ONCE_INIT;
-    g_once(&once, init_b64class, NULL);
-    if (g_mime_stream_reset(raw) < 0)
+    if (n == 0)
+        return true;
+    if (!mg_spool_write(sp, p, n)) {
+        if (mg_spool_error(sp) == EFBIG)
+            *too_big = true;
+        else
+            mg_mail_whole_tempfail(c, MG_R_RESOURCES, "spool");
         return false;
+    }
+    double t0 = mono();
+    mg_ind_stream_feed(ist, p, n);
+    ls->seconds += mono() - t0;
+    return true;
+}
+
+/* Base64, quoted-printable and identity parts: our decoders, 4 KiB of input
+ * at a time into a block that goes to the spool and the scanner (decoded
+ * bytes are touched once while in cache; no gmime filter buffers). Base64
+ * with anything but the alphabet, whitespace and proper padding is damaged
+ * (gmime would skip it silently): *broken. */
+static bool decode_fused(struct mg_mail_ctx *c, GMimeStream *raw, GMimeContentEncoding enc,
+                         struct mg_spool *sp, struct leaf_scan *ls, bool *broken, bool *too_big)
+{
+    enum { IN = 4096 };
+    static __thread uint8_t out[MG_QP_OUT_MAX(IN) > MG_B64_OUT_MAX(IN) ? MG_QP_OUT_MAX(IN)
+                                                                       : MG_B64_OUT_MAX(IN)];
     char buf[65536];
-    size_t count = 0;
-    bool pad = false;
+    struct mg_b64 b64;
+    struct mg_qp qp;
+    mg_b64_init(&b64);
+    mg_qp_init(&qp);
+    bool is_b64 = enc == GMIME_CONTENT_ENCODING_BASE64;
+    bool is_qp = enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
+    struct mg_ind_stream *ist =
+        mg_ind_stream_new(mg_engine_indicators(mg_job_engine(c->job)), &ls->hits);
+    if (ist == NULL) {
+        mg_mail_whole_tempfail(c, MG_R_RESOURCES, "memory");
+        return false;
+    }
+    bool ok = true;
     for (;;) {
         ssize_t n = g_mime_stream_read(raw, buf, sizeof(buf));
-        if (n < 0)
-            return false;
-        if (n == 0)
+        if (n < 0) {
+            *broken = true;
+            ok = false;
             break;
-        for (ssize_t i = 0; i < n; i++) {
-            unsigned k = b64class[(unsigned char)buf[i]];
-            if (k == 1) {
-                if (pad)
-                    return false;   /* data after the padding */
-                count++;
-            } else if (k == 3) {
-                pad = true;
-                count++;
-            } else if (k == 0) {
-                return false;
-            }
+        }
+        if (n == 0 && g_mime_stream_eos(raw))
+            break;
+        for (size_t o = 0; ok && o < (size_t)n; o += IN) {
+            size_t m = (size_t)n - o < IN ? (size_t)n - o : IN;
+            const uint8_t *in = (const uint8_t *)buf + o;
+            if (is_b64)
+                ok = put_block(c, sp, ist, ls, out, mg_b64_feed(&b64, in, m, out), too_big);
+            else if (is_qp)
+                ok = put_block(c, sp, ist, ls, out, mg_qp_feed(&qp, in, m, out), too_big);
+            else
+                ok = put_block(c, sp, ist, ls, in, m, too_big);
+        }
+        if (!ok)
+            break;
+        if (!mg_job_time_ok(c->job)) {
+            mg_mail_whole_block(c, MG_R_LIMIT_TIME, "%s", "");
+            ok = false;
+            break;
         }
     }
-    /* A quantum cut short by two or three characters still decodes (gmime
-     * drops a '=' when a part ends in a bare LF before a CRLF boundary);
-     * one lone character is six bits of nothing: damaged. */
-    return count % 4 != 1;
+    if (ok && is_b64)
+        ok = put_block(c, sp, ist, ls, out, mg_b64_finish(&b64, out), too_big);
+    else if (ok && is_qp)
+        ok = put_block(c, sp, ist, ls, out, mg_qp_finish(&qp, out), too_big);
+    mg_ind_stream_free(ist);
+    if (ok && is_b64 && b64.invalid > 0) {
+        *broken = true;
+        ok = false;
+    }
+    ls->done = ok;
+    return ok;
 }
 
-/* Transfer-decoded bytes of a leaf, decoded chunk by chunk into a job
- * spool (memory up to the spool threshold, then an unlinked file), so the
- * engine can take them without another copy. Returns false on damage
- * (*broken), over the item size (*too_big) or failure. */
-static bool part_bytes(struct mg_mail_ctx *c, GMimePart *part, const uint8_t **data, size_t *len,
-                       bool *broken, bool *too_big)
+/* Other encodings (uuencode): gmime's filter. */
+static bool decode_gmime(struct mg_mail_ctx *c, GMimeStream *raw, GMimeContentEncoding enc,
+                         struct mg_spool *sp, bool *broken, bool *too_big)
 {
-    *broken = *too_big = false;
-    *data = (const uint8_t *)"";
-    *len = 0;
-    GMimeDataWrapper *w = g_mime_part_get_content(part);
-    GMimeStream *raw = w ? g_mime_data_wrapper_get_stream(w) : NULL;
-    if (raw == NULL)
-        return true;
-    GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
-    if (enc == GMIME_CONTENT_ENCODING_BASE64 && !base64_ok(raw)) {
-        *broken = true;
-        return false;
-    }
-    struct mg_spool *sp = mg_job_spool(c->job);
-    if (sp == NULL || g_mime_stream_reset(raw) < 0) {
-        mg_mail_whole_tempfail(c, MG_R_RESOURCES, "spool");
-        return false;
-    }
     GMimeStream *f = g_mime_stream_filter_new(raw);
-    if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
-        enc == GMIME_CONTENT_ENCODING_UUENCODE) {
-        GMimeFilter *dec = g_mime_filter_basic_new(enc, FALSE);
-        g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), dec);
-        g_object_unref(dec);
-    }
+    GMimeFilter *dec = g_mime_filter_basic_new(enc, FALSE);
+    g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), dec);
+    g_object_unref(dec);
     char buf[65536];
     bool ok = true;
     for (;;) {
@@ -242,6 +270,34 @@ static bool part_bytes(struct mg_mail_ctx *c, GMimePart *part, const uint8_t **d
         }
     }
     g_object_unref(f);
+    return ok;
+}
+
+/* Transfer-decoded bytes of a leaf, decoded chunk by chunk into a job
+ * spool (memory up to the spool threshold, then an unlinked file), so the
+ * engine can take them without another copy. Returns false on damage
+ * (*broken), over the item size (*too_big) or failure. */
+static bool part_bytes(struct mg_mail_ctx *c, GMimePart *part, const uint8_t **data, size_t *len,
+                       struct leaf_scan *ls, bool *broken, bool *too_big)
+{
+    *broken = *too_big = false;
+    *data = (const uint8_t *)"";
+    *len = 0;
+    ls->done = false;
+    ls->seconds = 0;
+    GMimeDataWrapper *w = g_mime_part_get_content(part);
+    GMimeStream *raw = w ? g_mime_data_wrapper_get_stream(w) : NULL;
+    if (raw == NULL)
+        return true;
+    GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
+    struct mg_spool *sp = mg_job_spool(c->job);
+    if (sp == NULL || g_mime_stream_reset(raw) < 0) {
+        mg_mail_whole_tempfail(c, MG_R_RESOURCES, "spool");
+        return false;
+    }
+    bool ok = enc == GMIME_CONTENT_ENCODING_UUENCODE
+                  ? decode_gmime(c, raw, enc, sp, broken, too_big)
+                  : decode_fused(c, raw, enc, sp, ls, broken, too_big);
     if (!ok)
         return false;
     size_t n = 0;
@@ -295,14 +351,15 @@ static void add_att(struct mg_mail_ctx *c, struct mg_item *it, bool is_message)
 /* Hands bytes to the engine as a child item; copied into the job unless
  * they already live as long as it (owned: a job spool). */
 static struct mg_item *dispatch(struct mg_mail_ctx *c, const char *name, const uint8_t *p,
-                                size_t len, enum mg_type_class forced, bool owned)
+                                size_t len, enum mg_type_class forced, bool owned,
+                                const struct leaf_scan *ls)
 {
     const uint8_t *kept = owned || len == 0 ? (len ? p : (const uint8_t *)"")
                                             : mg_job_keep(c->job, p, len);
     if (kept == NULL)
         return NULL;
-    if (forced == MG_TC_UNKNOWN)
-        return mg_job_child(c->job, c->in, name, kept, len);
+    if (ls != NULL && ls->done)
+        return mg_job_child_scanned(c->job, c->in, name, kept, len, forced, &ls->hits, ls->seconds);
     return mg_job_child_typed(c->job, c->in, name, kept, len, forced);
 }
 
@@ -312,7 +369,7 @@ static void block_part(struct mg_mail_ctx *c, const char *name, const uint8_t *p
                        bool owned, enum mg_type_class forced, enum mg_reason r,
                        const char *detail)
 {
-    struct mg_item *it = dispatch(c, name, p, len, forced, owned);
+    struct mg_item *it = dispatch(c, name, p, len, forced, owned, NULL);
     if (it != NULL && it->verdict != MG_TEMPFAIL && it->reason != MG_R_VIRUS)
         mg_item_block(it, r, detail);
     add_att(c, it, false);
@@ -322,7 +379,7 @@ void mg_mail_add_bytes(struct mg_mail_ctx *c, const char *name, const uint8_t *p
                        enum mg_reason block, const char *detail)
 {
     if (block == MG_R_NONE)
-        add_att(c, dispatch(c, name, p, len, MG_TC_UNKNOWN, false), false);
+        add_att(c, dispatch(c, name, p, len, MG_TC_UNKNOWN, false, NULL), false);
     else
         block_part(c, name, p, len, false, MG_TC_UNKNOWN, block, detail);
 }
@@ -380,7 +437,8 @@ static void leaf(struct mg_mail_ctx *c, GMimeObject *obj, unsigned flags)
         c->n_removed++;
         goto out;
     }
-    if (!part_bytes(c, GMIME_PART(obj), &bd, &bl, &broken, &too_big)) {
+    struct leaf_scan ls;
+    if (!part_bytes(c, GMIME_PART(obj), &bd, &bl, &ls, &broken, &too_big)) {
         if (broken) {
             const char *why = mg_mail_tr(c, N_("damaged transfer encoding"));
             block_part(c, name, NULL, 0, false, MG_TC_UNKNOWN, MG_R_MALFORMED, why);
@@ -415,7 +473,7 @@ static void leaf(struct mg_mail_ctx *c, GMimeObject *obj, unsigned flags)
         goto out;
     }
     if (is_type(obj, "message", "rfc822") || is_type(obj, "message", "global")) {
-        add_att(c, dispatch(c, name, bd, bl, MG_TC_MAIL, true), true);
+        add_att(c, dispatch(c, name, bd, bl, MG_TC_MAIL, true, &ls), true);
         goto out;
     }
     if ((flags & F_RELATED_RES) && !attach) {
@@ -454,7 +512,7 @@ static void leaf(struct mg_mail_ctx *c, GMimeObject *obj, unsigned flags)
         c->n_removed++;
         goto out;
     }
-    add_att(c, dispatch(c, name, bd, bl, MG_TC_UNKNOWN, true), false);
+    add_att(c, dispatch(c, name, bd, bl, MG_TC_UNKNOWN, true, &ls), false);
 out:
     g_free(name);
 }
@@ -612,7 +670,7 @@ void mg_mail_walk(struct mg_mail_ctx *c, GMimeMessage *msg)
                     mg_mail_whole_block(c, MG_R_LIMIT_SIZE, "%s",
                                         mg_mail_tr(c, N_("the message exceeds the total size limit")));
                 else
-                    add_att(c, dispatch(c, name, (const uint8_t *)txt, len, MG_TC_MAIL, false),
+                    add_att(c, dispatch(c, name, (const uint8_t *)txt, len, MG_TC_MAIL, false, NULL),
                             true);
             }
             g_free(txt);

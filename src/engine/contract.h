@@ -100,6 +100,16 @@ struct mg_item *mg_job_child(struct mg_job *job, struct mg_item *parent,
 struct mg_item *mg_job_child_typed(struct mg_job *job, struct mg_item *parent,
                                    const char *name, const uint8_t *data, size_t len,
                                    enum mg_type_class forced);
+/* Same, for a caller that already ran the indicator scan over exactly
+ * data[0..len) while producing it (the mail walker scans each transfer-decoded
+ * block as it decodes it): the engine takes `before` as the input's hits
+ * instead of scanning the bytes again, and adds scan_seconds to the job's
+ * scanner time. Everything else (type, limits, sanitizer, verify scan of the
+ * output) is as for mg_job_child_typed. */
+struct mg_item *mg_job_child_scanned(struct mg_job *job, struct mg_item *parent,
+                                     const char *name, const uint8_t *data, size_t len,
+                                     enum mg_type_class forced,
+                                     const struct mg_ind_hits *before, double scan_seconds);
 /* The bytes to use in the rebuilt container: the output if SANITIZED, the
  * input if CLEAN, NULL if BLOCKED or TEMPFAIL. */
 const uint8_t *mg_item_result(struct mg_item *it, size_t *len);

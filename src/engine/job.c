@@ -327,7 +327,8 @@ static void verify(struct mg_job *job, struct mg_item *it)
     }
 }
 
-static void dispatch(struct mg_job *job, struct mg_item *it, enum mg_type_class forced)
+static void dispatch(struct mg_job *job, struct mg_item *it, enum mg_type_class forced,
+                     const struct mg_ind_hits *before)
 {
     const struct mg_policy *pol = job->engine->policy;
     const struct mg_limits *lim = &pol->limits;
@@ -362,7 +363,10 @@ static void dispatch(struct mg_job *job, struct mg_item *it, enum mg_type_class 
         mg_type_forced(it->name, forced, &it->type);
     else
         mg_type_detect(typer, it->data, it->len, it->name, job->engine->describe, &it->type);
-    timed_scan(job, it->data, it->len, &it->ind_before);
+    if (before != NULL)
+        it->ind_before = *before;   /* scanned by the caller while decoding */
+    else
+        timed_scan(job, it->data, it->len, &it->ind_before);
 
     char sig[256];
     bool members = it->type.cls == MG_TC_ARCHIVE && pol->by_class[MG_TC_ARCHIVE] == MG_DO_SANITIZE;
@@ -414,9 +418,9 @@ static void log_item(const struct mg_job *job, const struct mg_item *it)
            it->reason_detail ? " detail=" : "", it->reason_detail ? it->reason_detail : "");
 }
 
-struct mg_item *mg_job_child_typed(struct mg_job *job, struct mg_item *parent,
-                                   const char *name, const uint8_t *data, size_t len,
-                                   enum mg_type_class forced)
+static struct mg_item *child(struct mg_job *job, struct mg_item *parent, const char *name,
+                             const uint8_t *data, size_t len, enum mg_type_class forced,
+                             const struct mg_ind_hits *before)
 {
     struct mg_item *it = item_new(parent, name, data, len);
     if (it == NULL)
@@ -428,10 +432,28 @@ struct mg_item *mg_job_child_typed(struct mg_job *job, struct mg_item *parent,
     if (!mg_job_charge(job, len)) {
         mg_item_block(it, MG_R_LIMIT_SIZE, "job total");
     } else {
-        dispatch(job, it, forced);
+        dispatch(job, it, forced, before);
     }
     log_item(job, it);
     return it;
+}
+
+struct mg_item *mg_job_child_typed(struct mg_job *job, struct mg_item *parent,
+                                   const char *name, const uint8_t *data, size_t len,
+                                   enum mg_type_class forced)
+{
+    return child(job, parent, name, data, len, forced, NULL);
+}
+
+struct mg_item *mg_job_child_scanned(struct mg_job *job, struct mg_item *parent,
+                                     const char *name, const uint8_t *data, size_t len,
+                                     enum mg_type_class forced,
+                                     const struct mg_ind_hits *before, double scan_seconds)
+{
+    if (before == NULL)
+        return child(job, parent, name, data, len, forced, NULL);
+    job->scan_seconds += scan_seconds;
+    return child(job, parent, name, data, len, forced, before);
 }
 
 struct mg_item *mg_job_child(struct mg_job *job, struct mg_item *parent,

@@ -33,7 +33,12 @@ bool mg_scanner_impl_supported(enum mg_scan_impl impl)
     case MG_SCAN_AVX512:
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512f");
+    case MG_SCAN_VBMI:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512f")
+               && __builtin_cpu_supports("avx512vbmi");
 #else
+    case MG_SCAN_VBMI:
     case MG_SCAN_SSE42:
     case MG_SCAN_AVX2:
     case MG_SCAN_AVX512:
@@ -56,6 +61,10 @@ enum mg_scan_impl mg_scan_resolve_impl(enum mg_scan_impl want)
         return MG_SCAN_AVX2;
     if (env && strcmp(env, "avx512") == 0)
         return MG_SCAN_AVX512;
+    if (env && strcmp(env, "avx512vbmi") == 0)
+        return MG_SCAN_VBMI;
+    if (mg_scanner_impl_supported(MG_SCAN_VBMI))
+        return MG_SCAN_VBMI;
     if (mg_scanner_impl_supported(MG_SCAN_AVX512))
         return MG_SCAN_AVX512;
     if (mg_scanner_impl_supported(MG_SCAN_AVX2))
@@ -68,6 +77,7 @@ enum mg_scan_impl mg_scan_resolve_impl(enum mg_scan_impl want)
 static const char *impl_str(enum mg_scan_impl impl)
 {
     switch (impl) {
+    case MG_SCAN_VBMI: return "avx512vbmi";
     case MG_SCAN_AVX512: return "avx512";
     case MG_SCAN_AVX2: return "avx2";
     case MG_SCAN_SSE42: return "sse42";

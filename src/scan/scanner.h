@@ -36,15 +36,17 @@ int mg_scan_feed(struct mg_scan_stream *st, const uint8_t *buf, size_t len);
 void mg_scan_stream_free(struct mg_scan_stream *st);
 
 /* The implementation that runs (for `mugai version` and benchmarks):
- * "avx512" (AVX-512BW), "avx2", "sse42" or "scalar", the best the CPU
- * supports unless MUGAI_SCANNER_IMPL=scalar|sse42|avx2|avx512 forces one. */
+ * "avx512vbmi" (AVX-512 VBMI), "avx512" (AVX-512BW), "avx2", "sse42" or
+ * "scalar", the best the CPU supports unless
+ * MUGAI_SCANNER_IMPL=scalar|sse42|avx2|avx512|avx512vbmi forces one. */
 const char *mg_scanner_impl_name(void);
 
 /* Extensions (tests, benchmarks). Matches are reported exactly once per
  * (pattern, end offset); the order within one feed or block call is not
  * sorted by offset. After a callback stops a stream, further feeds return
  * the same value without scanning. */
-enum mg_scan_impl { MG_SCAN_AUTO = 0, MG_SCAN_SCALAR, MG_SCAN_SSE42, MG_SCAN_AVX2, MG_SCAN_AVX512 };
+enum mg_scan_impl { MG_SCAN_AUTO = 0, MG_SCAN_SCALAR, MG_SCAN_SSE42, MG_SCAN_AVX2, MG_SCAN_AVX512,
+                    MG_SCAN_VBMI };
 bool mg_scanner_impl_supported(enum mg_scan_impl impl);
 /* Like mg_scanner_compile but with a fixed implementation (AUTO = as above);
  * NULL with a message if the CPU lacks it. */

@@ -20,6 +20,14 @@
 #include "scan/scanner.h"
 
 #define MG_TEDDY_W 6   /* bytes per position the SIMD prefilter tests */
+#define MG_VBMI_W 5    /* anchor bytes the AVX-512 VBMI class filter tests */
+
+/* Byte class of the VBMI filter: the byte without its ASCII case bit (0x20),
+ * so 7 bits and one 128-entry vpermi2b table per anchor byte and bank. */
+static inline uint8_t mg_scan_class(uint8_t x)
+{
+    return (uint8_t)((x & 0x1f) | ((x >> 1) & 0x60));
+}
 
 struct mg_spat {
     uint32_t id;
@@ -58,6 +66,9 @@ struct mg_scanner {
     /* Teddy masks: nib[2j][x] has bit b if bucket b accepts low nibble x at
      * anchor byte j, nib[2j+1] the same for high nibbles. */
     uint8_t nib[2][2 * MG_TEDDY_W][16];   /* two banks of 8 buckets */
+    /* VBMI class tables: cls[bank][j][c] has bit b if bucket b of that bank
+     * accepts byte class c at anchor byte j (own bucket packing). */
+    uint8_t cls[2][MG_VBMI_W][128];
     uint8_t single[256];                /* raw byte -> 1 if some 1-byte pattern matches it */
     bool has_single;
     size_t npats;
@@ -109,5 +120,11 @@ int mg_scan_core_scalar(const struct mg_scan_ctx *c, const uint8_t *buf, size_t 
 int mg_scan_core_sse42(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
 int mg_scan_core_avx2(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
 int mg_scan_core_avx512(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
+int mg_scan_core_vbmi(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
+
+/* Build helpers shared by scanner_build.c and scanner_vbmi_build.c. */
+void mg_scan_byte_mix(double pr[256]);
+size_t mg_scan_case_variants(uint8_t b, bool nocase, uint8_t out[2]);
+bool mg_scan_build_vbmi(struct mg_scanner *s);
 
 #endif

@@ -349,6 +349,7 @@ int main(void)
     if (env && atoi(env) > 0)
         mib = (size_t)atoi(env);
     data_len = mib << 20;
+    const char *only = getenv("BENCH_ONLY");
     const char *clk = getenv("BENCH_CLOCK");
     if (clk && strcmp(clk, "wall") == 0)
         bench_clock = CLOCK_MONOTONIC;
@@ -361,16 +362,16 @@ int main(void)
     const struct mg_pattern *pats;
     size_t np = mg_indicators_patterns(set, &pats);
     const struct mg_scanner *sc = mg_indicators_scanner(set);
-    struct mg_scanner *impl_sc[4] = { 0 };
-    static const enum mg_scan_impl impls[4] = { MG_SCAN_SCALAR, MG_SCAN_SSE42, MG_SCAN_AVX2, MG_SCAN_AVX512 };
-    for (int i = 0; i < 4; i++)
+    struct mg_scanner *impl_sc[5] = { 0 };
+    static const enum mg_scan_impl impls[5] = { MG_SCAN_SCALAR, MG_SCAN_SSE42, MG_SCAN_AVX2, MG_SCAN_AVX512, MG_SCAN_VBMI };
+    for (int i = 0; i < 5; i++)
         if (mg_scanner_impl_supported(impls[i]))
             impl_sc[i] = mg_scanner_compile_impl(pats, np, impls[i], err, sizeof err);
     struct hs_engine hs = { 0 };
     if (!hs_build(&hs, pats, np))
         return 2;
     char dir[] = "/tmp/bench-scan-XXXXXX";
-    struct cl_engine *clam = mkdtemp(dir) ? clam_build(pats, np, dir) : NULL;
+    struct cl_engine *clam = !only && mkdtemp(dir) ? clam_build(pats, np, dir) : NULL;
     rmdir(dir);
 
     uint8_t *buf = malloc(data_len + 64), *dst = malloc(data_len + 64);
@@ -397,6 +398,17 @@ int main(void)
             double t = now() - t0;
             best = t < best ? t : best;
         }
+        if (only) {   /* BENCH_ONLY=<set>: our 4 KiB stream and Hyperscan's, for profiling */
+            if (strcmp(only, nm) != 0)
+                continue;
+            uint64_t mo = 0, mh = 0;
+            double o = run_ours(sc, buf, 4096, &mo), h = run_hs(&hs, buf, 4096, &mh);
+            row(nm, "scanner stream 4KiB", o);
+            row(nm, "hyperscan stream 4KiB", h);
+            printf("%-8s matches: scanner %llu, hyperscan %llu%s ratio %.2f\n", nm, (unsigned long long)mo,
+                   (unsigned long long)mh, mo == mh ? "" : "  (DIFFER)", o / h);
+            continue;
+        }
         row(nm, "memcpy", gbps(best));
         best = 1e9;
         for (int rep = 0; rep < 3; rep++) {
@@ -411,7 +423,7 @@ int main(void)
         double ours4k = run_ours(sc, buf, 4096, &m_ours);
         row(nm, "scanner stream 4KiB", ours4k);
         row(nm, "scanner stream 64KiB", run_ours(sc, buf, 65536, &m));
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 5; i++) {
             if (!impl_sc[i])
                 continue;
             char label[64];

@@ -245,6 +245,16 @@ static void test_clean_text(void **state)
     mg_buf_puts(&b, "a\nb\xff");
     assert_int_equal(mg_mail_clean_text(&b, false), 2);
     assert_string_equal(mg_buf_cstr(&b), "a b\xef\xbf\xbd");
+    /* Runs: untouched text stays byte for byte (kana, tab, DEL, C1, a
+     * truncated sequence at the very end). */
+    mg_buf_reset(&b);
+    mg_buf_puts(&b, "\xe3\x81\x82\tok\n");
+    assert_int_equal(mg_mail_clean_text(&b, true), 0);
+    assert_string_equal(mg_buf_cstr(&b), "\xe3\x81\x82\tok\n");
+    mg_buf_reset(&b);
+    mg_buf_puts(&b, "x\x7fy\xc2\x85z\xe2\x81\xa6w\xe3\x81");
+    assert_int_equal(mg_mail_clean_text(&b, true), 5);
+    assert_string_equal(mg_buf_cstr(&b), "x y zw\xef\xbf\xbd\xef\xbf\xbd");
     mg_buf_free(&b);
 }
 

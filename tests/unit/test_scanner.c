@@ -72,7 +72,7 @@ static void hits_free(struct hits *h)
     memset(h, 0, sizeof *h);
 }
 
-static const enum mg_scan_impl impls[] = { MG_SCAN_SCALAR, MG_SCAN_SSE42, MG_SCAN_AVX2, MG_SCAN_AVX512 };
+static const enum mg_scan_impl impls[] = { MG_SCAN_SCALAR, MG_SCAN_SSE42, MG_SCAN_AVX2, MG_SCAN_AVX512, MG_SCAN_VBMI };
 #define NIMPL (sizeof impls / sizeof impls[0])
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
@@ -249,6 +249,38 @@ static void test_random_planted(void **state)
     free(p);
 }
 
+/* The VBMI core filters 4 KiB (64 blocks of 64 positions) before it handles
+ * any candidate, reads the bytes after the last full block with masked loads,
+ * and its class buffer holds one extra vector: plant matches on every
+ * position around those edges (and around the buffer's end), including
+ * patterns with zero bytes that the zero-filled masked lanes resemble. */
+static void test_block_edges(void **state)
+{
+    (void)state;
+    const struct mg_pattern p[] = {
+        PAT("Attribute VB_", true, 1), PAT("PE\0\0", false, 2), PAT("ab", true, 3),
+        PAT("javascript:", true, 4), PAT("\0\0x", false, 5),
+    };
+    enum { N = 8192 + 200 };
+    uint8_t *buf = malloc(N);
+    assert_non_null(buf);
+    static const size_t edges[] = { 64, 4096, 4160, 8192 };
+    for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++) {
+        for (int d = -14; d <= 14; d += 1) {
+            for (size_t len = edges[e] + 2; len <= edges[e] + 70 && len <= N; len += 17) {
+                memset(buf, 'q', N);
+                size_t at = (size_t)((long)edges[e] + d);
+                const struct mg_pattern *pp = &p[(size_t)(d + 14) % 5];
+                if (at + pp->len <= len)
+                    memcpy(buf + at, pp->bytes, pp->len);
+                check_all(p, 5, buf, len, 0);
+                check_all(p, 5, buf, len, 4096);
+            }
+        }
+    }
+    free(buf);
+}
+
 static void test_stop(void **state)
 {
     (void)state;
@@ -311,6 +343,14 @@ static void test_errors_and_dispatch(void **state)
         assert_string_equal(mg_scanner_name(s), "avx512");
         mg_scanner_free(s);
     }
+    if (mg_scanner_impl_supported(MG_SCAN_VBMI)) {
+        setenv("MUGAI_SCANNER_IMPL", "avx512vbmi", 1);
+        s = mg_scanner_compile(p, 1, err, sizeof err);
+        assert_string_equal(mg_scanner_name(s), "avx512vbmi");
+        mg_scanner_free(s);
+    } else {
+        fprintf(stderr, "# AVX-512 VBMI not on this CPU: its core is not tested here\n");
+    }
     unsetenv("MUGAI_SCANNER_IMPL");
 }
 
@@ -321,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_overlap_edges),
         cmocka_unit_test(test_every_split),
         cmocka_unit_test(test_random_planted),
+        cmocka_unit_test(test_block_edges),
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_errors_and_dispatch),
     };
