@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glib.h>
 
 #include "core/json.h"
 #include "core/log.h"
@@ -71,17 +72,6 @@ static bool read_encap_headers(struct mg_icap_tx *tx)
     return true;
 }
 
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The URL for logs and the block page, and the file name for the engine. */
 static void describe(struct mg_icap_tx *tx)
 {
@@ -117,8 +107,8 @@ static void describe(struct mg_icap_tx *tx)
         char seg[256];
         size_t k = 0;
         for (size_t i = s; i < plen && k + 1 < sizeof(seg); i++) {
-            if (path[i] == '%' && i + 2 < plen && hexv(path[i + 1]) >= 0 && hexv(path[i + 2]) >= 0) {
-                char c = (char)(hexv(path[i + 1]) * 16 + hexv(path[i + 2]));
+            if (path[i] == '%' && i + 2 < plen && g_ascii_xdigit_value(path[i + 1]) >= 0 && g_ascii_xdigit_value(path[i + 2]) >= 0) {
+                char c = (char)(g_ascii_xdigit_value(path[i + 1]) * 16 + g_ascii_xdigit_value(path[i + 2]));
                 i += 2;
                 if (c == '/' || c == '\\' || (unsigned char)c < 0x20)
                     c = '_';

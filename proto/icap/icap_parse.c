@@ -1,6 +1,7 @@
 #include "proto/icap/icap_parse.h"
 
 #include <string.h>
+#include <glib.h>
 
 static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 
@@ -346,26 +347,16 @@ bool mg_icap_parse_encapsulated(const char *v, size_t len, enum mg_icap_method m
     }
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)lower((unsigned char)c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 bool mg_icap_parse_chunk_line(const char *line, size_t len, uint64_t *size, bool *ieof)
 {
     *ieof = false;
     *size = 0;
     size_t i = 0;
     uint64_t v = 0;
-    while (i < len && hexval(line[i]) >= 0) {
+    while (i < len && g_ascii_xdigit_value(line[i]) >= 0) {
         if (i >= 15)
             return false; /* > 2^60: no body that big is acceptable */
-        v = (v << 4) | (uint64_t)hexval(line[i]);
+        v = (v << 4) | (uint64_t)g_ascii_xdigit_value(line[i]);
         i++;
     }
     if (i == 0)
@@ -547,8 +538,8 @@ bool mg_icap_disposition_filename(const char *v, size_t len, char *out, size_t s
                 continue;
             size_t o = 0;
             for (const char *p = q2 + 1; p < val + k && o + 1 < sizeof(ext); p++) {
-                if (*p == '%' && p + 2 < val + k && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-                    ext[o++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+                if (*p == '%' && p + 2 < val + k && g_ascii_xdigit_value(p[1]) >= 0 && g_ascii_xdigit_value(p[2]) >= 0) {
+                    ext[o++] = (char)(g_ascii_xdigit_value(p[1]) * 16 + g_ascii_xdigit_value(p[2]));
                     p += 2;
                 } else {
                     ext[o++] = *p;

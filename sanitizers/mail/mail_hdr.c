@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <glib.h>
 
 #include "core/utf8.h"
 #include "scan/charset.h"
@@ -25,16 +26,6 @@ static bool eq_nocase(const char *a, size_t alen, const char *b, size_t blen)
             return false;
     }
     return true;
-}
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = lc(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
 }
 
 static int b64val(int c)
@@ -183,10 +174,10 @@ static void dec_word_q(struct dec *d, const char *t, size_t n)
         unsigned char c = (unsigned char)t[i];
         if (c == '_') {
             mg_buf_putc(&d->bytes, ' ');
-        } else if (c == '=' && i + 2 < n && hexval((unsigned char)t[i + 1]) >= 0 &&
-                   hexval((unsigned char)t[i + 2]) >= 0) {
-            mg_buf_putc(&d->bytes, (uint8_t)(hexval((unsigned char)t[i + 1]) * 16 +
-                                             hexval((unsigned char)t[i + 2])));
+        } else if (c == '=' && i + 2 < n && g_ascii_xdigit_value(t[i + 1]) >= 0 &&
+                   g_ascii_xdigit_value(t[i + 2]) >= 0) {
+            mg_buf_putc(&d->bytes, (uint8_t)(g_ascii_xdigit_value(t[i + 1]) * 16 +
+                                             g_ascii_xdigit_value(t[i + 2])));
             i += 2;
         } else {
             if (c == '=')
@@ -320,10 +311,10 @@ static size_t read_value(const char *p, size_t n, size_t i, struct mg_buf *b)
 static void pct_decode(const char *s, size_t n, struct mg_buf *out, size_t *errors)
 {
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 &&
-            hexval((unsigned char)s[i + 2]) >= 0) {
-            mg_buf_putc(out, (uint8_t)(hexval((unsigned char)s[i + 1]) * 16 +
-                                       hexval((unsigned char)s[i + 2])));
+        if (s[i] == '%' && i + 2 < n && g_ascii_xdigit_value(s[i + 1]) >= 0 &&
+            g_ascii_xdigit_value(s[i + 2]) >= 0) {
+            mg_buf_putc(out, (uint8_t)(g_ascii_xdigit_value(s[i + 1]) * 16 +
+                                       g_ascii_xdigit_value(s[i + 2])));
             i += 2;
         } else {
             if (s[i] == '%')

@@ -225,17 +225,11 @@ static enum mg_verdict ole2_run(struct mg_job *job, struct mg_item *in, struct m
             return mg_item_tempfail(in, MG_R_RESOURCES, err);
         return mg_item_block(in, st == MG_CFB_LIMIT ? MG_R_LIMIT_SIZE : MG_R_MALFORMED, err);
     }
-    if (!mg_job_charge(job, b.len)) {
-        mg_buf_free(&b);
-        return mg_item_block(in, MG_R_LIMIT_SIZE, "total size of the job");
-    }
-    bool ok = mg_sink_write(out, b.data, b.len);
-    mg_buf_free(&b);
-    if (!ok)
-        return mg_item_tempfail(in, MG_R_RESOURCES, "write");
     /* Always rebuilt: even with nothing removed, the fresh file drops
      * unreferenced sectors, orphan entries and slack space. */
-    return MG_SANITIZED;
+    enum mg_verdict res = mg_item_emit(job, in, out, b.data, b.len);
+    mg_buf_free(&b);
+    return res;
 }
 
 const struct mg_sanitizer mg_sanitizer_ole2 = {

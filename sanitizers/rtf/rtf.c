@@ -57,15 +57,9 @@ static enum mg_verdict rtf_run(struct mg_job *job, struct mg_item *in, struct mg
         return MG_CLEAN;
     }
     report(in, &st);
-    if (!mg_job_charge(job, b.len)) {
-        mg_buf_free(&b);
-        return mg_item_block(in, MG_R_LIMIT_SIZE, "total size of the job");
-    }
-    bool ok = mg_sink_write(out, b.data, b.len);
+    enum mg_verdict v = mg_item_emit(job, in, out, b.data, b.len);
     mg_buf_free(&b);
-    if (!ok)
-        return mg_item_tempfail(in, MG_R_RESOURCES, "write");
-    return MG_SANITIZED;
+    return v;
 }
 
 const struct mg_sanitizer mg_sanitizer_rtf = {

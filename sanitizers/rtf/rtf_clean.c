@@ -4,6 +4,7 @@
  * inside it, wherever they appear (Word switches destination mid-group). */
 #include <stdio.h>
 #include <string.h>
+#include <glib.h>
 
 #include "sanitizers/rtf/rtf.h"
 
@@ -34,14 +35,6 @@ struct ctx {
 
 static bool is_alpha(uint8_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 static void inst_add(struct ctx *x, uint8_t c)
 {
     /* only what stays in the output counts: a removed group's text must not
@@ -172,8 +165,8 @@ static bool tail_open(const struct mg_buf *o, uint8_t next)
 {
     const uint8_t *b = o->data;
     size_t n = o->len, i = n;
-    if (n >= 3 && b[n - 3] == '\\' && b[n - 2] == '\'' && hexval(b[n - 1]) >= 0)
-        return hexval(next) >= 0;
+    if (n >= 3 && b[n - 3] == '\\' && b[n - 2] == '\'' && g_ascii_xdigit_value((char)b[n - 1]) >= 0)
+        return g_ascii_xdigit_value((char)next) >= 0;
     while (i > 0 && is_digit(b[i - 1]))
         i--;
     if (i > 0 && b[i - 1] == '-')
@@ -277,8 +270,8 @@ enum mg_rtf_status mg_rtf_clean(const uint8_t *in, size_t len, struct mg_buf *ou
             size_t j = i + 2;
             if (d == '\'') {
                 int v = 0, k = 0;
-                while (k < 2 && j < len && hexval(in[j]) >= 0) {
-                    v = v * 16 + hexval(in[j]);
+                while (k < 2 && j < len && g_ascii_xdigit_value((char)in[j]) >= 0) {
+                    v = v * 16 + g_ascii_xdigit_value((char)in[j]);
                     j++;
                     k++;
                 }

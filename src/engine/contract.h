@@ -123,6 +123,11 @@ bool mg_job_time_ok(const struct mg_job *job);
 /* Charges n decoded bytes to the job's total; false when over the limit
  * (call mg_item_block(in, MG_R_LIMIT_SIZE, ...) then). */
 bool mg_job_charge(struct mg_job *job, uint64_t n);
+/* The usual end of a rebuilding sanitizer: charges len bytes to the job and
+ * writes them to out. MG_SANITIZED, or BLOCKED (over the job's size limit) /
+ * TEMPFAIL (write failed) with the reason set on in. */
+enum mg_verdict mg_item_emit(struct mg_job *job, struct mg_item *in, struct mg_sink *out,
+                             const void *data, size_t len);
 /* A spool with the job's threshold, tmpdir and item size cap, freed with the job. */
 struct mg_spool *mg_job_spool(struct mg_job *job);
 /* Copies len bytes into memory owned by the job (freed with it). */

@@ -129,6 +129,16 @@ enum mg_verdict mg_item_tempfail(struct mg_item *it, enum mg_reason r, const cha
     return MG_TEMPFAIL;
 }
 
+enum mg_verdict mg_item_emit(struct mg_job *job, struct mg_item *in, struct mg_sink *out,
+                             const void *data, size_t len)
+{
+    if (!mg_job_charge(job, len))
+        return mg_item_block(in, MG_R_LIMIT_SIZE, "total size of the job");
+    if (len > 0 && !mg_sink_write(out, data, len))
+        return mg_item_tempfail(in, MG_R_RESOURCES, "write");
+    return MG_SANITIZED;
+}
+
 void mg_item_set_out_name(struct mg_item *it, const char *name)
 {
     free(it->out_name);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glib.h>
 
 extern const char mg_indicators_text[];
 extern const size_t mg_indicators_text_len;
@@ -78,17 +79,6 @@ static bool all_of(const char *s, size_t n, const char *allowed)
     return n > 0;
 }
 
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Parses "..." with \\ \" \xNN into out; returns length or -1. */
 static int parse_quoted(const char *p, const char *end, uint8_t *out, size_t cap)
 {
@@ -106,8 +96,8 @@ static int parse_quoted(const char *p, const char *end, uint8_t *out, size_t cap
             char e = *p++;
             if (e == '\\' || e == '"') {
                 c = (uint8_t)e;
-            } else if (e == 'x' && end - p >= 2 && hexv(p[0]) >= 0 && hexv(p[1]) >= 0) {
-                c = (uint8_t)(hexv(p[0]) << 4 | hexv(p[1]));
+            } else if (e == 'x' && end - p >= 2 && g_ascii_xdigit_value(p[0]) >= 0 && g_ascii_xdigit_value(p[1]) >= 0) {
+                c = (uint8_t)(g_ascii_xdigit_value(p[0]) << 4 | g_ascii_xdigit_value(p[1]));
                 p += 2;
             } else {
                 return -1;

@@ -56,10 +56,14 @@ for exe in "$dir"/fuzz/fuzz_*; do
   [ -f "$here/fuzz/$name.dict" ] && dict=(-dict="$here/fuzz/$name.dict")
   start=$(date +%s)
   # -timeout: one input taking longer is a hang (a bug); -rss_limit_mb: a
-  # bounded engine never needs more; -jobs: parallel runs for long runs.
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
+  # bounded engine never touches more; -jobs: parallel runs for long runs.
+  # Allocations are judged like in a worker ([sandbox] memory = 4G, RLIMIT_AS):
+  # up to 4 GiB may be asked for (libarchive callocs what a 7z header claims
+  # and touches none of it), beyond that malloc returns NULL, which the
+  # parsers must survive.
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1:max_allocation_size_mb=4096 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    "$exe" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2560 -print_final_stats=1 \
+    "$exe" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2560 -malloc_limit_mb=4096 -print_final_stats=1 \
       -artifact_prefix="$dir/fuzz-artifacts/$name-" "${dict[@]}" \
       $([ "$fjobs" -gt 1 ] && echo "-jobs=$fjobs -workers=$fjobs") \
       "$work/$name" $([ -d "$seeds" ] && echo "$seeds") > "$work/$name.log" 2>&1

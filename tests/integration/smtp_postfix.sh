@@ -40,24 +40,10 @@ write_conf "$T/mugai.conf" listen=127.0.0.1:$MUGAI_PORT next-hop=127.0.0.1:$DOWN
     hostname=mugai.test relay-domains=lg.example.jp
 start_mugai "$T/mugai.conf"
 
-delivered() { find "$MAILDIR/maildir/new" -type f 2>/dev/null | wc -l; }
-# For wait_for, which must re-evaluate the count on every try.
-delivered_ge() { [ "$(delivered)" -ge "$1" ]; }
 send_up() { swaks --server 127.0.0.1:$UP_PORT --from sender@example.com --helo internet.example "$@" >>"$T/swaks.log" 2>&1; }
 
 # 1. HTML body and a macro .docm.
-python3 - "$DOCM" >"$T/html_docm.eml" <<'P'
-import sys
-from email.message import EmailMessage
-m = EmailMessage()
-m["From"] = "sender@example.com"; m["To"] = "staff@lg.example.jp"
-m["Subject"] = "invoice"; m["Message-ID"] = "<html-docm@example.com>"
-m.set_content("plain alternative")
-m.add_alternative("<html><body><p>Please open the invoice</p><script>alert(1)</script></body></html>", subtype="html")
-m.add_attachment(open(sys.argv[1], "rb").read(), maintype="application",
-                 subtype="vnd.ms-word.document.macroEnabled.12", filename="invoice.docm")
-sys.stdout.buffer.write(m.as_bytes().replace(b"\n", b"\r\n"))
-P
+html_docm_eml "$DOCM" invoice "<html-docm@example.com>" >"$T/html_docm.eml"
 send_up --to staff@lg.example.jp --data "$T/html_docm.eml"
 check "html+docm mail delivered downstream" wait_for 30 delivered_ge 1
 f=$(find "$MAILDIR/maildir/new" -type f | head -1)

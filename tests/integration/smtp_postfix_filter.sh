@@ -36,23 +36,10 @@ sed "s/10025/$MUGAI_PORT/; s/10026/$REINJECT_PORT/" "$SNIP/mugai.conf" >"$T/muga
 sed -i "s|^\[smtp\]|[general]\ntmpdir = $T\naudit = $T/audit.log\nquarantine-dir = $T/quarantine\n[smtp]|" "$T/mugai.conf"
 start_mugai "$T/mugai.conf"
 
-python3 - "$DOCM" >"$T/in.eml" <<'P'
-import sys
-from email.message import EmailMessage
-m = EmailMessage()
-m["From"] = "sender@example.com"; m["To"] = "staff@lg.example.jp"
-m["Subject"] = "filter"; m["Message-ID"] = "<filter@example.com>"
-m.set_content("plain alternative")
-m.add_alternative("<html><body><p>x</p><script>alert(1)</script></body></html>", subtype="html")
-m.add_attachment(open(sys.argv[1], "rb").read(), maintype="application",
-                 subtype="vnd.ms-word.document.macroEnabled.12", filename="invoice.docm")
-sys.stdout.buffer.write(m.as_bytes().replace(b"\n", b"\r\n"))
-P
+html_docm_eml "$DOCM" filter "<filter@example.com>" >"$T/in.eml"
 swaks --server 127.0.0.1:$IN_PORT --from sender@example.com --to staff@lg.example.jp \
     --data "$T/in.eml" >"$T/swaks.log" 2>&1
 check "Postfix accepts the message" grep -q "<-  250" "$T/swaks.log"
-delivered() { find "$MAILDIR/maildir/new" -type f 2>/dev/null | wc -l; }
-delivered_ge() { [ "$(delivered)" -ge "$1" ]; }
 check "the message is delivered" wait_for 30 delivered_ge 1
 sleep 3 # a loop through the filter would show up as more deliveries or queue entries
 check "exactly once, queue empty" test "$(delivered)" -eq 1 -a "$(pf_queued pf)" -eq 0

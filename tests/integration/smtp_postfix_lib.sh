@@ -77,3 +77,27 @@ wait_for() {
     for i in $(seq 1 $((s * 5))); do "$@" && return 0; sleep 0.2; done
     return 1
 }
+
+# Messages delivered into $MAILDIR (the downstream's Maildir).
+delivered() { find "$MAILDIR/maildir/new" -type f 2>/dev/null | wc -l; }
+# For wait_for, which must re-evaluate the count on every try.
+delivered_ge() { [ "$(delivered)" -ge "$1" ]; }
+
+# html_docm_eml DOCM SUBJECT MESSAGE-ID > FILE: a CRLF mail with a plain
+# part, an HTML alternative carrying a script, and DOCM attached as a
+# macro-enabled Word document.
+html_docm_eml() {
+    python3 - "$@" <<'P'
+import sys
+from email.message import EmailMessage
+docm, subject, msgid = sys.argv[1:4]
+m = EmailMessage()
+m["From"] = "sender@example.com"; m["To"] = "staff@lg.example.jp"
+m["Subject"] = subject; m["Message-ID"] = msgid
+m.set_content("plain alternative")
+m.add_alternative("<html><body><p>Please open the invoice</p><script>alert(1)</script></body></html>", subtype="html")
+m.add_attachment(open(docm, "rb").read(), maintype="application",
+                 subtype="vnd.ms-word.document.macroEnabled.12", filename="invoice.docm")
+sys.stdout.buffer.write(m.as_bytes().replace(b"\n", b"\r\n"))
+P
+}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "engine/audit.h"
+#include "engine_fixture.h"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -30,24 +31,24 @@ static void spit(const char *path, const char *data, size_t len)
     fclose(f);
 }
 
+/* An engine auditing to LOG (a fresh name made here; mg_audit_job creates
+ * the file), libclamav off. */
+static struct mg_engine *audit_engine(char *log, const char *extra)
+{
+    int fd = mkstemp(log);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(log);
+    char text[512];
+    snprintf(text, sizeof(text), "[general]\naudit = %s\n[clamav]\nmode = off\n%s", log, extra);
+    return mg_test_engine(text);
+}
+
 static void test_chain_detects_edit_and_delete(void **state)
 {
     (void)state;
     char log[] = "/tmp/mugai-audit-XXXXXX";
-    int fd = mkstemp(log);
-    close(fd);
-    unlink(log); /* mg_audit_job creates it */
-    char conf[] = "/tmp/mugai-audit-conf-XXXXXX";
-    fd = mkstemp(conf);
-    char text[256];
-    int n = snprintf(text, sizeof(text), "[general]\naudit = %s\n[audit]\nitems = no\n[clamav]\nmode = off\n", log);
-    assert_int_equal(write(fd, text, (size_t)n), n);
-    close(fd);
-    GError *err = NULL;
-    struct mg_policy *pol = mg_policy_load(conf, &err);
-    assert_non_null(pol);
-    struct mg_engine *e = mg_engine_new(pol, &err);
-    assert_non_null(e);
+    struct mg_engine *e = audit_engine(log, "[audit]\nitems = no\n");
     const char *bodies[] = { "one\n", "two\n", "three\n", "four\n" };
     for (int i = 0; i < 4; i++) {
         struct mg_job *job = mg_job_new(e, NULL);
@@ -90,7 +91,6 @@ static void test_chain_detects_edit_and_delete(void **state)
     free(data);
     mg_engine_free(e);
     unlink(log);
-    unlink(conf);
 }
 
 /* With [audit] items = yes (the default) every job line is followed by one
@@ -99,17 +99,7 @@ static void test_item_lines(void **state)
 {
     (void)state;
     char log[] = "/tmp/mugai-audit-XXXXXX";
-    int fd = mkstemp(log);
-    close(fd);
-    unlink(log);
-    char conf[] = "/tmp/mugai-audit-conf-XXXXXX";
-    fd = mkstemp(conf);
-    char text[256];
-    int n = snprintf(text, sizeof(text), "[general]\naudit = %s\n[clamav]\nmode = off\n", log);
-    assert_int_equal(write(fd, text, (size_t)n), n);
-    close(fd);
-    GError *err = NULL;
-    struct mg_engine *e = mg_engine_new(mg_policy_load(conf, &err), &err);
+    struct mg_engine *e = audit_engine(log, "");
     assert_non_null(e);
     const char *bodies[] = { "first file\n", "second file\n" };
     for (int i = 0; i < 2; i++) {
@@ -140,7 +130,6 @@ static void test_item_lines(void **state)
     free(data);
     mg_engine_free(e);
     unlink(log);
-    unlink(conf);
 }
 
 int main(void)

@@ -16,6 +16,7 @@
 #include "core/buf.h"
 #include "core/utf8.h"
 #include "engine/engine.h"
+#include "engine_fixture.h"
 #include "sanitizers/html/html_charset.h"
 #include "sanitizers/html/html_text.h"
 #include "sanitizers/html/html_url.h"
@@ -543,25 +544,8 @@ static void test_url_classify(void **state)
 
 /* ---- the sanitizer through the engine ---------------------------------- */
 
-static struct mg_engine *engine_with(const char *conf)
-{
-    char path[] = "/tmp/mugai-test-html-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
-    close(fd);
-    GError *err = NULL;
-    struct mg_policy *pol = mg_policy_load(path, &err);
-    unlink(path);
-    if (pol == NULL)
-        fail_msg("policy: %s", err->message);
-    struct mg_engine *e = mg_engine_new(pol, &err);
-    if (e == NULL)
-        fail_msg("engine: %s", err->message);
-    return e;
-}
 
-#define BASE_CONF "[clamav]\nmode = auto\nsystem-db = /nonexistent\n"
+#define BASE_CONF MG_TEST_BASE_CONF
 
 static bool has_action(const struct mg_item *it, enum mg_action a, const char *detail_part)
 {
@@ -588,7 +572,7 @@ static char *result_text(struct mg_item *it)
 static void test_run_page(void **state)
 {
     (void)state;
-    struct mg_engine *e = engine_with(BASE_CONF);
+    struct mg_engine *e = mg_test_engine(BASE_CONF);
     struct mg_job *job = mg_job_new(e, "test-html");
     const char *h = "<!DOCTYPE html>\n<html><head><title>t</title><script>alert(1)</script></head>"
                     "<body onload='x()'><h1>Notice</h1><p>Read <a href='https://example.com/a'>"
@@ -618,7 +602,7 @@ static void test_run_page(void **state)
 static void test_run_japanese_and_defang(void **state)
 {
     (void)state;
-    struct mg_engine *e = engine_with(BASE_CONF "[text]\nurls = defang\n");
+    struct mg_engine *e = mg_test_engine(BASE_CONF "[text]\nurls = defang\n");
     struct mg_job *job = mg_job_new(e, "test-html-ja");
     const char *h = "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; "
                     "charset=Shift_JIS\"></head><body><p>" SJIS_TEXT "</p>"
@@ -638,7 +622,7 @@ static void test_run_japanese_and_defang(void **state)
 static void test_run_undecodable_is_blocked(void **state)
 {
     (void)state;
-    struct mg_engine *e = engine_with(BASE_CONF);
+    struct mg_engine *e = mg_test_engine(BASE_CONF);
     struct mg_job *job = mg_job_new(e, "test-html-bad");
     const char *h = "<!DOCTYPE html>\n<html><head><meta charset=utf-8><title>x</title></head>"
                     "<body><p>broken \x80\xFF\x80\xFF\xFE bytes</p></body></html>\n";

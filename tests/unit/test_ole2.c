@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "engine/engine.h"
+#include "engine_fixture.h"
 #include "sanitizers/ole2/cfb.h"
 #include "sanitizers/ole2/ole2_check.h"
 
@@ -424,18 +425,7 @@ static void test_blank_fields(void **state)
 static void test_engine(void **state)
 {
     (void)state;
-    char path[] = "/tmp/mugai-test-ole2-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    const char *conf = "[clamav]\nmode = auto\nsystem-db = /nonexistent\n";
-    assert_int_equal(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
-    close(fd);
-    GError *gerr = NULL;
-    struct mg_policy *pol = mg_policy_load(path, &gerr);
-    unlink(path);
-    assert_non_null(pol);
-    struct mg_engine *e = mg_engine_new(pol, &gerr);
-    assert_non_null(e);
+    struct mg_engine *e = mg_test_engine(MG_TEST_BASE_CONF);
 
     struct mg_cfb c, back;
     char err[200];

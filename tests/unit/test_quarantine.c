@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engine/quarantine.h"
+#include "engine_fixture.h"
 
 static void rm_rf(const char *dir)
 {
@@ -23,20 +24,21 @@ static void rm_rf(const char *dir)
     g_free(cmd);
 }
 
+/* An engine whose quarantine is DIR/store (DIR made here), libclamav off. */
+static struct mg_engine *store_engine(char *dir, const char *extra)
+{
+    assert_non_null(mkdtemp(dir));
+    char text[512];
+    snprintf(text, sizeof(text), "[general]\nquarantine-dir = %s/store\n[clamav]\nmode = off\n%s", dir, extra);
+    return mg_test_engine(text);
+}
+
 static void test_round_trip_and_purge(void **state)
 {
     (void)state;
     char dir[] = "/tmp/mugai-q-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char conf[] = "/tmp/mugai-q-conf-XXXXXX";
-    int fd = mkstemp(conf);
-    char text[256];
-    int n = snprintf(text, sizeof(text), "[general]\nquarantine-dir = %s/store\n[clamav]\nmode = off\n", dir);
-    assert_int_equal(write(fd, text, (size_t)n), n);
-    close(fd);
+    struct mg_engine *e = store_engine(dir, "");
     GError *err = NULL;
-    struct mg_engine *e = mg_engine_new(mg_policy_load(conf, &err), &err);
-    assert_non_null(e);
     const struct mg_policy *pol = mg_engine_policy(e);
 
     const char *orig = "MZ this original is kept byte for byte\n";
@@ -88,7 +90,6 @@ static void test_round_trip_and_purge(void **state)
     assert_false(g_file_test(blob, G_FILE_TEST_EXISTS));
     g_free(blob);
     mg_engine_free(e);
-    unlink(conf);
     rm_rf(dir);
 }
 
@@ -96,23 +97,13 @@ static void test_full_store_refuses(void **state)
 {
     (void)state;
     char dir[] = "/tmp/mugai-q-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char conf[] = "/tmp/mugai-q-conf-XXXXXX";
-    int fd = mkstemp(conf);
-    char text[256];
-    int n = snprintf(text, sizeof(text), "[general]\nquarantine-dir = %s\n[quarantine]\nmax-size = 10\n[clamav]\nmode = off\n", dir);
-    assert_int_equal(write(fd, text, (size_t)n), n);
-    close(fd);
-    GError *err = NULL;
-    struct mg_engine *e = mg_engine_new(mg_policy_load(conf, &err), &err);
-    assert_non_null(e);
+    struct mg_engine *e = store_engine(dir, "[quarantine]\nmax-size = 10\n");
     struct mg_job *job = mg_job_new(e, NULL);
     const char *orig = "more than ten bytes of original\n";
     mg_job_run(job, "a.txt", (const uint8_t *)orig, strlen(orig), MG_TC_UNKNOWN);
     assert_false(mg_quarantine_store(mg_engine_policy(e), job, (const uint8_t *)orig, strlen(orig), NULL));
     mg_job_free(job);
     mg_engine_free(e);
-    unlink(conf);
     rm_rf(dir);
 }
 
@@ -171,19 +162,6 @@ static void check_all_whole(const struct mg_policy *pol, unsigned *count)
     g_ptr_array_free(all, TRUE);
 }
 
-static struct mg_engine *store_engine(char *dir, char *conf)
-{
-    assert_non_null(mkdtemp(dir));
-    int fd = mkstemp(conf);
-    char text[256];
-    int n = snprintf(text, sizeof(text), "[general]\nquarantine-dir = %s/store\n[clamav]\nmode = off\n", dir);
-    assert_int_equal(write(fd, text, (size_t)n), n);
-    close(fd);
-    GError *err = NULL;
-    struct mg_engine *e = mg_engine_new(mg_policy_load(conf, &err), &err);
-    assert_non_null(e);
-    return e;
-}
 
 /* A writer SIGKILLed after the blob and after the report (the record is
  * written last) leaves no record that list or get would show; a store that
@@ -191,8 +169,8 @@ static struct mg_engine *store_engine(char *dir, char *conf)
 static void test_kill_mid_store(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/mugai-q-XXXXXX", conf[] = "/tmp/mugai-q-conf-XXXXXX";
-    struct mg_engine *e = store_engine(dir, conf);
+    char dir[] = "/tmp/mugai-q-XXXXXX";
+    struct mg_engine *e = store_engine(dir, "");
     const struct mg_policy *pol = mg_engine_policy(e);
     GError *err = NULL;
     for (int k = 1; k <= 3; k++) { /* steps: blob, report; 3 = never killed */
@@ -231,7 +209,6 @@ static void test_kill_mid_store(void **state)
     assert_int_equal(removed, 0);
     assert_int_equal(count_blobs(pol->quarantine_dir), 1);
     mg_engine_free(e);
-    unlink(conf);
     rm_rf(dir);
 }
 
@@ -242,8 +219,8 @@ static void test_kill_mid_store(void **state)
 static void test_kill_loop(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/mugai-q-XXXXXX", conf[] = "/tmp/mugai-q-conf-XXXXXX";
-    struct mg_engine *e = store_engine(dir, conf);
+    char dir[] = "/tmp/mugai-q-XXXXXX";
+    struct mg_engine *e = store_engine(dir, "");
     const struct mg_policy *pol = mg_engine_policy(e);
     size_t big = 256 * 1024;
     uint8_t *body = g_malloc(big);
@@ -288,7 +265,6 @@ static void test_kill_loop(void **state)
     check_all_whole(pol, &after);
     assert_int_equal(before, after);
     mg_engine_free(e);
-    unlink(conf);
     rm_rf(dir);
 }
 
@@ -322,8 +298,8 @@ static gpointer store_same_blob(gpointer p)
 static void test_same_blob_concurrently(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/mugai-q-XXXXXX", conf[] = "/tmp/mugai-q-conf-XXXXXX";
-    struct mg_engine *e = store_engine(dir, conf);
+    char dir[] = "/tmp/mugai-q-XXXXXX";
+    struct mg_engine *e = store_engine(dir, "");
     struct same_blob_arg args[8];
     GThread *t[8];
     for (int i = 0; i < 8; i++) {
@@ -336,7 +312,6 @@ static void test_same_blob_concurrently(void **state)
     }
     assert_int_equal(count_blobs(mg_engine_policy(e)->quarantine_dir), 1);
     mg_engine_free(e);
-    unlink(conf);
     rm_rf(dir);
 }
 

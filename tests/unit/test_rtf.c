@@ -13,6 +13,7 @@
 
 #include "core/buf.h"
 #include "engine/engine.h"
+#include "engine_fixture.h"
 #include "sanitizers/rtf/rtf.h"
 
 static char *clean(const char *in, size_t inlen, enum mg_rtf_status want, struct mg_rtf_stats *st)
@@ -169,29 +170,12 @@ static void test_malformed_and_tolerance(void **state)
 
 /* ---- through the engine ---------------------------------------------- */
 
-static struct mg_engine *engine_new(void)
-{
-    char path[] = "/tmp/mugai-test-rtf-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    const char *conf = "[clamav]\nmode = auto\nsystem-db = /nonexistent\n";
-    assert_int_equal(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
-    close(fd);
-    GError *err = NULL;
-    struct mg_policy *pol = mg_policy_load(path, &err);
-    unlink(path);
-    if (pol == NULL)
-        fail_msg("policy: %s", err->message);
-    struct mg_engine *e = mg_engine_new(pol, &err);
-    if (e == NULL)
-        fail_msg("engine: %s", err->message);
-    return e;
-}
+
 
 static void test_engine(void **state)
 {
     (void)state;
-    struct mg_engine *e = engine_new();
+    struct mg_engine *e = mg_test_engine(MG_TEST_BASE_CONF);
     struct mg_job *job = mg_job_new(e, "test-rtf");
     const char *in = "{\\rtf1\\ansi Text{\\object\\objemb{\\*\\objdata 0105000002000000}}"
                      "{\\field{\\*\\fldinst DDEAUTO c:\\\\a.exe}{\\fldrslt r}}}";
@@ -225,6 +209,23 @@ static void test_engine(void **state)
     mg_engine_free(e);
 }
 
+/* The rebuilt document counts against the job's total like its input:
+ * room for the input but not for input plus output blocks the item. */
+static void test_output_charged(void **state)
+{
+    (void)state;
+    const char *in = "{\\rtf1\\ansi Text{\\object\\objemb{\\*\\objdata 0105000002000000}}}";
+    char conf[128];
+    snprintf(conf, sizeof conf, MG_TEST_BASE_CONF "[limits]\nmax-total-size = %zu\n", strlen(in) + 4);
+    struct mg_engine *e = mg_test_engine(conf);
+    struct mg_job *job = mg_job_new(e, "test-rtf-total");
+    struct mg_item *it = mg_job_run(job, "a.rtf", (const uint8_t *)in, strlen(in), MG_TC_UNKNOWN);
+    assert_int_equal(it->verdict, MG_BLOCKED);
+    assert_int_equal(it->reason, MG_R_LIMIT_SIZE);
+    mg_job_free(job);
+    mg_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_malformed_and_tolerance),
         cmocka_unit_test(test_engine),
+        cmocka_unit_test(test_output_charged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

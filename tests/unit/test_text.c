@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "core/utf8.h"
 #include "engine/engine.h"
+#include "engine_fixture.h"
 #include "sanitizers/text/text.h"
 #include "scan/urls.h"
 
@@ -258,26 +259,8 @@ static void test_clean_limit(void **state)
 
 /* ---- The sanitizer through the engine (dispatch, verdicts, actions). ---- */
 
-static struct mg_engine *engine_with(const char *conf)
-{
-    char path[] = "/tmp/mugai-test-text-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
-    close(fd);
-    GError *err = NULL;
-    struct mg_policy *pol = mg_policy_load(path, &err);
-    unlink(path);
-    if (pol == NULL)
-        fail_msg("policy: %s", err->message);
-    struct mg_engine *e = mg_engine_new(pol, &err);
-    if (e == NULL)
-        fail_msg("engine: %s", err->message);
-    return e;
-}
 
-static const char base_conf[] =
-    "[clamav]\nmode = auto\nsystem-db = /nonexistent\n";
+static const char base_conf[] = MG_TEST_BASE_CONF;
 
 static bool has_action(const struct mg_item *it, enum mg_action a, const char *detail)
 {
@@ -306,7 +289,7 @@ static struct run run_text(struct mg_engine *e, const char *name, const char *da
 static void test_engine_text(void **state)
 {
     (void)state;
-    struct mg_engine *e = engine_with(base_conf);
+    struct mg_engine *e = mg_test_engine(base_conf);
 
     /* Clean UTF-8: CLEAN, the very bytes. */
     const char clean[] = "こんにちは\r\nhttp://example.jp/\r\n";
@@ -357,7 +340,7 @@ static void test_engine_text_urls(void **state)
     (void)state;
     char conf[256];
     snprintf(conf, sizeof conf, "%s[text]\nurls = defang\n", base_conf);
-    struct mg_engine *e = engine_with(conf);
+    struct mg_engine *e = mg_test_engine(conf);
     const char t[] = "see http://evil.example.com/x and ｈｔｔｐ：／／ａ．ｊｐ\n";
     struct run r = run_text(e, "u.txt", t, sizeof t - 1);
     assert_int_equal(r.it->verdict, MG_SANITIZED);
@@ -371,7 +354,7 @@ static void test_engine_text_urls(void **state)
     mg_engine_free(e);
 
     snprintf(conf, sizeof conf, "%s[general]\nlanguage = ja\n[text]\nurls = remove\n", base_conf);
-    e = engine_with(conf);
+    e = mg_test_engine(conf);
     r = run_text(e, "u.txt", t, sizeof t - 1);
     assert_int_equal(r.it->verdict, MG_SANITIZED);
     assert_true(has_action(r.it, MG_A_URL_REMOVED, "2"));
