@@ -1,7 +1,9 @@
 /* HTTP Content-Encoding decoding before the engine sees a body: gzip,
  * x-gzip, deflate (zlib or raw), br (when built with libbrotli), identity.
  * The output is bounded (a decompression bomb stops at max); trailing
- * bytes after the compressed stream are an error (fail closed). */
+ * bytes after the compressed stream are an error (fail closed).
+ * mg_icap_decode runs in a sandboxed worker (src/sandbox/xform.c, called
+ * through mg_sandbox_transform), never in the serving process. */
 #ifndef MG_ICAP_DECODE_H
 #define MG_ICAP_DECODE_H
 

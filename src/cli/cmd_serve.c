@@ -99,13 +99,27 @@ static unsigned icap_stop(struct mg_icap_server *s, double now)
     return left;
 }
 
+/* Why a load failed: on stderr at start; at a reload (init_log false) in
+ * the log, one line naming the cause (a missing or corrupt signature
+ * database...) and that the previous generation keeps serving. */
+static void load_failed(bool init_log, unsigned generation, const char *what, const char *why)
+{
+    if (init_log)
+        mg_cli_error("%s%s", what, why);
+    else
+        mg_log(MG_LOG_ERROR, NULL, NULL, "reload refused: %s%s; still serving engine generation %u",
+               what, why, generation - 1);
+}
+
 /* Loads the policy and builds an engine over it; NULL after logging why. */
 static struct mg_engine_ref *load_engine(const char *path, unsigned generation, bool init_log)
 {
     GError *err = NULL;
     struct mg_policy *p = mg_policy_load(path, &err);
     if (!p) {
-        mg_cli_error("%s: %s", path ? path : "built-in defaults", err ? err->message : "cannot load");
+        char *what = g_strdup_printf("%s: ", path ? path : "built-in defaults");
+        load_failed(init_log, generation, what, err ? err->message : "cannot load");
+        g_free(what);
         g_clear_error(&err);
         return NULL;
     }
@@ -113,7 +127,7 @@ static struct mg_engine_ref *load_engine(const char *path, unsigned generation, 
         mg_log_init("mugai", p->log_dest, p->log_level);
     struct mg_engine *e = mg_engine_new(p, &err);
     if (!e) {
-        mg_cli_error("engine: %s", err ? err->message : "cannot start");
+        load_failed(init_log, generation, "engine: ", err ? err->message : "cannot start");
         g_clear_error(&err);
         return NULL;
     }
@@ -122,7 +136,7 @@ static struct mg_engine_ref *load_engine(const char *path, unsigned generation, 
      * cannot be confined as configured. */
     struct mg_sandbox *sb = mg_sandbox_new(e, &err);
     if (!sb) {
-        mg_cli_error("%s", err ? err->message : "sandbox: cannot start");
+        load_failed(init_log, generation, "", err ? err->message : "sandbox: cannot start");
         g_clear_error(&err);
         mg_engine_free(e);
         return NULL;
@@ -257,10 +271,8 @@ int mg_cmd_serve(int argc, char **argv)
         if (sig == SIGHUP) {
             mg_log(MG_LOG_NOTICE, NULL, NULL, "SIGHUP: reloading %s", path ? path : "built-in defaults");
             struct mg_engine_ref *next = load_engine(path, generation + 1, false);
-            if (!next) {
-                mg_log(MG_LOG_ERROR, NULL, NULL, "reload failed; still serving with the previous configuration");
-                continue;
-            }
+            if (!next)
+                continue; /* load_engine logged "reload refused: ..." */
             icap_reload(icap, next);
             if (smtp && !mg_smtp_server_reload(smtp, next, &err)) {
                 mg_log(MG_LOG_ERROR, NULL, NULL, "reload failed: %s; still serving with the previous configuration",

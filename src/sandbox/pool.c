@@ -602,9 +602,10 @@ static bool run_in_worker(struct mg_sandbox *sb, const char *name, const uint8_t
 }
 
 /* A transform (sandbox.h) in a worker: same acquisition, failure and
- * poison accounting as a job. The poison key covers the kind and the
- * parameter's absence or presence only, not the parameter itself (a
- * password must not end up in a hash that is logged). */
+ * poison accounting as a job. The poison key covers the kind, the bytes
+ * and the Content-Encoding (the same bytes are another parse as deflate),
+ * but never a password: the key is logged, and a hash of the password
+ * with bytes the sender knows could be brute-forced offline. */
 bool mg_sandbox_transform(struct mg_sandbox *sb, enum mg_sandbox_xform kind, const char *param,
                           const uint8_t *data, size_t len, uint64_t max_out, struct mg_sandbox_xresult *res)
 {
@@ -617,6 +618,8 @@ bool mg_sandbox_transform(struct mg_sandbox *sb, enum mg_sandbox_xform kind, con
     char tag[32];
     snprintf(tag, sizeof(tag), "mugai-transform-%u:", (unsigned)kind);
     g_checksum_update(ck, (const guchar *)tag, (gssize)strlen(tag));
+    if (kind == MG_XFORM_HTTP_DECODE && param != NULL)
+        g_checksum_update(ck, (const guchar *)param, (gssize)strnlen(param, 256) + 1);
     g_checksum_update(ck, data ? data : (const uint8_t *)"", (gssize)len);
     gchar *sha = g_strdup(g_checksum_get_string(ck));
     g_checksum_free(ck);

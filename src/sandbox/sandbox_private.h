@@ -76,6 +76,14 @@ void mg_sandbox_xform_local(const struct mg_policy *pol, enum mg_sandbox_xform k
 bool mg_sandbox_xform_exchange(int sock, const struct mg_sandbox_limits *lim, int timeout_ms,
                                enum mg_sandbox_xform kind, const char *param, const uint8_t *data, size_t len,
                                uint64_t max_out, struct mg_sandbox_xresult *res);
+/* A transform's reply frame (the worker's side, and its check by the front
+ * end, which a compromised worker controls byte for byte: fuzzed by
+ * fuzz/fuzz_sandbox_xform.c). decode takes ownership of fd. */
+bool mg_sandbox_xform_reply_encode(struct mg_buf *b, const struct mg_sandbox_limits *lim, int status,
+                                   const char *detail, const uint8_t *out, size_t n, int *fd);
+bool mg_sandbox_xform_reply_decode(struct mg_sandbox_xresult *res, const struct mg_sandbox_limits *lim,
+                                   enum mg_sandbox_xform kind, uint64_t max_out, const uint8_t *p, size_t len,
+                                   int fd);
 /* Worker: serves a transform request (r is past the request kind; fd the
  * passed memfd or -1, always closed). False when the request was malformed
  * or the reply could not be sent. */

@@ -137,26 +137,84 @@ bool mg_sandbox_xform_serve(const struct mg_policy *pol, const struct mg_sandbox
         return false;          /* the front end never sends this */
     struct mg_buf b;
     mg_buf_init(&b);
-    mg_frame_put_u32(&b, (uint32_t)o.status);
-    mg_frame_put_str(&b, o.detail);
     size_t n = 0;
     const uint8_t *p = xout_view(&o, &n);
     int ofd = -1;
-    if (p == NULL) {
-        mg_frame_put_u32(&b, 0);
-    } else if (n <= lim->inline_max) {
-        mg_frame_put_u32(&b, 1);
-        mg_frame_put_bytes(&b, p, n);
-    } else {
-        mg_frame_put_u32(&b, 2);
-        ofd = mg_frame_memfd(p, n);
-    }
-    ok = !mg_buf_failed(&b) && (p == NULL || n <= lim->inline_max || ofd >= 0) && mg_frame_send(sock, &b, ofd);
+    ok = mg_sandbox_xform_reply_encode(&b, lim, o.status, o.detail, p, n, &ofd) && mg_frame_send(sock, &b, ofd);
     if (ofd >= 0)
         close(ofd);
     mg_buf_free(&b);
     xout_free(&o);
     return ok;
+}
+
+bool mg_sandbox_xform_reply_encode(struct mg_buf *b, const struct mg_sandbox_limits *lim, int status,
+                                   const char *detail, const uint8_t *out, size_t n, int *fd)
+{
+    *fd = -1;
+    mg_frame_put_u32(b, (uint32_t)status);
+    mg_frame_put_str(b, detail ? detail : "");
+    if (out == NULL) {
+        mg_frame_put_u32(b, 0);
+    } else if (n <= lim->inline_max) {
+        mg_frame_put_u32(b, 1);
+        mg_frame_put_bytes(b, out, n);
+    } else {
+        mg_frame_put_u32(b, 2);
+        *fd = mg_frame_memfd(out, n);
+    }
+    return !mg_buf_failed(b) && (out == NULL || n <= lim->inline_max || *fd >= 0);
+}
+
+bool mg_sandbox_xform_reply_decode(struct mg_sandbox_xresult *res, const struct mg_sandbox_limits *lim,
+                                   enum mg_sandbox_xform kind, uint64_t max_out, const uint8_t *p, size_t len,
+                                   int fd)
+{
+    memset(res, 0, sizeof(*res));
+    struct mg_frame_reader r;
+    mg_frame_reader_init(&r, p, len);
+    uint32_t status = mg_frame_get_u32(&r);
+    char *detail = mg_frame_get_str(&r, DETAIL_MAX);
+    uint32_t how = mg_frame_get_u32(&r);
+    size_t n = 0;
+    uint64_t cap = max_out < lim->max_output ? max_out : lim->max_output;
+    if (how == 1) {
+        const uint8_t *q = mg_frame_get_bytes(&r, lim->inline_max, &n);
+        if (q != NULL && n <= cap) {
+            res->out_map = g_memdup2(n ? q : (const uint8_t *)"", n ? n : 1);
+            res->out_map_len = n;
+            res->out = res->out_map;
+            res->out_len = n;
+        }
+    } else if (how == 2 && fd >= 0) {
+        uint8_t *m = mg_frame_map_fd(fd, cap > SIZE_MAX ? SIZE_MAX : (size_t)cap, &n);
+        if (m != NULL) {
+            res->out_mapped = true;
+            res->out_map = n ? m : NULL;
+            res->out_map_len = n;
+            res->out = m;
+            res->out_len = n;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    /* A worker is not trusted to speak the protocol: a status out of range,
+     * output with a failure, no output with a success, a memfd that does
+     * not belong, no detail string, or more than asked for all count as a
+     * broken worker. */
+    bool good = mg_frame_done(&r) && detail != NULL && status <= (uint32_t)status_max(kind) && how <= 2 &&
+                (status == 0) == (how != 0) && (how == 0 || res->out != NULL) && (fd < 0 || how == 2);
+    if (!good) {
+        g_free(detail);
+        mg_sandbox_xresult_clear(res);
+        errno = EPROTO;
+        return false;
+    }
+    res->status = (int)status;
+    res->detail = *detail ? detail : NULL;
+    if (res->detail == NULL)
+        g_free(detail);
+    return true;
 }
 
 bool mg_sandbox_xform_exchange(int sock, const struct mg_sandbox_limits *lim, int timeout_ms,
@@ -184,52 +242,17 @@ bool mg_sandbox_xform_exchange(int sock, const struct mg_sandbox_limits *lim, in
         close(fd);
     int rfd = -1;
     ok = ok && mg_frame_recv(sock, &b, lim->max_frame, &rfd, timeout_ms);
-    int saved = errno;
-    struct mg_frame_reader r;
-    mg_frame_reader_init(&r, b.data, ok ? b.len : 0);
-    uint32_t status = mg_frame_get_u32(&r);
-    char *detail = mg_frame_get_str(&r, DETAIL_MAX);
-    uint32_t how = mg_frame_get_u32(&r);
-    size_t n = 0;
-    uint64_t cap = max_out < lim->max_output ? max_out : lim->max_output;
-    if (ok && how == 1) {
-        const uint8_t *q = mg_frame_get_bytes(&r, lim->inline_max, &n);
-        if (q != NULL && n <= cap) {
-            res->out_map = g_memdup2(n ? q : (const uint8_t *)"", n ? n : 1);
-            res->out_map_len = n;
-            res->out = res->out_map;
-            res->out_len = n;
-        }
-    } else if (ok && how == 2 && rfd >= 0) {
-        uint8_t *m = mg_frame_map_fd(rfd, cap > SIZE_MAX ? SIZE_MAX : (size_t)cap, &n);
-        if (m != NULL) {
-            res->out_mapped = true;
-            res->out_map = n ? m : NULL;
-            res->out_map_len = n;
-            res->out = m;
-            res->out_len = n;
-        }
-    }
-    if (rfd >= 0)
-        close(rfd);
-    /* A worker is not trusted to speak the protocol: a status out of range,
-     * output with a failure, no output with a success, or more than asked
-     * for all count as a broken worker. */
-    bool good = ok && mg_frame_done(&r) && status <= (uint32_t)status_max(kind) && how <= 2 &&
-                (status == 0) == (how != 0) && (how == 0 || res->out != NULL);
-    if (!good) {
-        g_free(detail);
-        mg_sandbox_xresult_clear(res);
+    if (!ok) {
+        int saved = errno;
+        if (rfd >= 0)
+            close(rfd);
         mg_buf_free(&b);
-        errno = !ok ? saved : EPROTO;
+        errno = saved;
         return false;
     }
-    res->status = (int)status;
-    res->detail = detail && *detail ? detail : NULL;
-    if (res->detail == NULL)
-        g_free(detail);
+    ok = mg_sandbox_xform_reply_decode(res, lim, kind, max_out, b.data, b.len, rfd);
     mg_buf_free(&b);
-    return true;
+    return ok;
 }
 
 void mg_sandbox_xresult_clear(struct mg_sandbox_xresult *res)

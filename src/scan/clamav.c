@@ -2,9 +2,13 @@
 
 #include <clamav.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/log.h"
 
@@ -41,8 +45,56 @@ static bool dir_has_db(const char *dir)
     return found;
 }
 
+static bool is_db_ext(const char *ext)
+{
+    static const char *const exts[] = { ".cvd", ".cld", ".cud", ".hdb", ".hsb", ".hdu", ".hsu", ".ndb", ".ndu",
+                                        ".ldb", ".ldu", ".mdb", ".mdu", ".msb", ".msu", ".cdb", ".cbc", ".fp",
+                                        ".sfp", ".ign", ".ign2", ".pdb", ".gdb", ".wdb", ".ftm", ".cfg", ".crb",
+                                        ".cat", ".idb", ".info", ".yar", ".yara", ".pwdb", ".imp", NULL };
+    for (int i = 0; exts[i]; i++)
+        if (strcmp(ext, exts[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Every signature file of a database folder must be a readable regular file:
+ * libclamav (1.0) spins for ever in cl_load on a folder named like a
+ * signature file, which would hang a SIGHUP reload (and start-up) instead
+ * of refusing it; an unreadable file is named here rather than as
+ * "Can't open file or directory". */
+static bool db_files_readable(const char *dir, char *errbuf, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        snprintf(errbuf, errlen, "cannot read the signature folder %s: %s", dir, strerror(errno));
+        return false;
+    }
+    bool ok = true;
+    struct dirent *e;
+    while (ok && (e = readdir(d)) != NULL) {
+        /* Only what libclamav would load: freshclam keeps other files and
+         * temporary folders here. */
+        const char *ext = strrchr(e->d_name, '.');
+        if (ext == NULL || ext == e->d_name || !is_db_ext(ext))
+            continue;
+        int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            snprintf(errbuf, errlen, "signature database %s/%s: %s", dir, e->d_name,
+                     fd < 0 ? strerror(errno) : "not a regular file");
+            ok = false;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    closedir(d);
+    return ok;
+}
+
 static bool load_dir(struct mg_av *av, const char *dir, char *errbuf, size_t errlen)
 {
+    if (!db_files_readable(dir, errbuf, errlen))
+        return false;
     unsigned sigs = 0;
     cl_error_t rc = cl_load(dir, av->engine, &sigs, CL_DB_STDOPT);
     if (rc != CL_SUCCESS) {

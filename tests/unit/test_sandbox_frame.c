@@ -181,6 +181,55 @@ static void test_result_seeds_decode(void **state)
     }
 }
 
+/* A transform's reply (xform.c): the fuzz seeds decode (status, detail,
+ * output as written by tests/fixtures/gen_sandbox_xform.py); a failure
+ * with output, a success without, a status past the kind's range, more
+ * output than asked for, and a trailing byte are refused. */
+static void test_xform_reply(void **state)
+{
+    (void)state;
+    const struct mg_sandbox_limits lim = { .max_output = 1u << 20, .max_frame = 1u << 20,
+                                           .inline_max = 1u << 16 };
+    static const char *const seeds[] = { "decoded.bin", "decoded-empty.bin", "over.bin", "wrong-password.bin",
+                                         "tar.bin" };
+    static const int status[] = { 0, 0, 3, 2, 0 };
+    static const size_t outlen[] = { 6, 0, 0, 0, 12 };
+    struct mg_sandbox_xresult x;
+    for (size_t i = 0; i < 5; i++) {
+        char *path = g_build_filename(MG_TEST_SOURCE_ROOT, "fuzz", "corpus", "sandbox_xform", seeds[i], NULL);
+        gchar *data = NULL;
+        gsize len = 0;
+        assert_true(g_file_get_contents(path, &data, &len, NULL));
+        enum mg_sandbox_xform k = (data[0] & 1) ? MG_XFORM_HTTP_DECODE : MG_XFORM_ARCHIVE_DECRYPT;
+        const uint8_t *p = (const uint8_t *)data + 1;
+        assert_true(mg_sandbox_xform_reply_decode(&x, &lim, k, 4096, p, len - 1, -1));
+        assert_int_equal(x.status, status[i]);
+        assert_int_equal(x.out_len, outlen[i]);
+        assert_true((x.out != NULL) == (status[i] == 0));
+        mg_sandbox_xresult_clear(&x);
+        assert_false(mg_sandbox_xform_reply_decode(&x, &lim, k, 4096, p, len - 2, -1));
+        if (outlen[i] > 0) /* more output than asked for */
+            assert_false(mg_sandbox_xform_reply_decode(&x, &lim, k, outlen[i] - 1, p, len - 1, -1));
+        g_free(data);
+        g_free(path);
+    }
+    struct mg_buf b;
+    int fd;
+    /* A failure carrying output, a success without, a status out of range. */
+    mg_buf_init(&b);
+    assert_true(mg_sandbox_xform_reply_encode(&b, &lim, 2, "x", (const uint8_t *)"ab", 2, &fd));
+    assert_false(mg_sandbox_xform_reply_decode(&x, &lim, MG_XFORM_ARCHIVE_DECRYPT, 4096, b.data, b.len, -1));
+    mg_buf_reset(&b);
+    assert_true(mg_sandbox_xform_reply_encode(&b, &lim, 0, NULL, NULL, 0, &fd));
+    assert_false(mg_sandbox_xform_reply_decode(&x, &lim, MG_XFORM_HTTP_DECODE, 4096, b.data, b.len, -1));
+    mg_buf_reset(&b);
+    assert_true(mg_sandbox_xform_reply_encode(&b, &lim, 5, NULL, NULL, 0, &fd));
+    assert_false(mg_sandbox_xform_reply_decode(&x, &lim, MG_XFORM_HTTP_DECODE, 4096, b.data, b.len, -1));
+    assert_true(mg_sandbox_xform_reply_decode(&x, &lim, MG_XFORM_ARCHIVE_DECRYPT, 4096, b.data, b.len, -1));
+    mg_sandbox_xresult_clear(&x);
+    mg_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_socket_frames_and_fd),
         cmocka_unit_test(test_unsealed_fd_refused),
         cmocka_unit_test(test_result_seeds_decode),
+        cmocka_unit_test(test_xform_reply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

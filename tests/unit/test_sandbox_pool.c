@@ -344,9 +344,8 @@ static void test_transform(void **state)
         assert_int_equal(x.status, 3);
         assert_null(x.out);
         mg_sandbox_xresult_clear(&x);
-        static const char garbage_zip[] = "PK\3\4garbage";
-        assert_true(mg_sandbox_transform(sb, MG_XFORM_ARCHIVE_DECRYPT, "pw", (const uint8_t *)garbage_zip,
-                                         sizeof(garbage_zip) - 1, 1u << 20, &x));
+        assert_true(mg_sandbox_transform(sb, MG_XFORM_ARCHIVE_DECRYPT, "pw", (const uint8_t *)"PK\3\4garbage", 11,
+                                         1u << 20, &x));
         assert_int_not_equal(x.status, 0);
         assert_null(x.out);
         mg_sandbox_xresult_clear(&x);
@@ -359,6 +358,44 @@ static void test_transform(void **state)
     g_free(gz);
     g_free(raw);
     g_free(plain);
+}
+
+/* A transform whose worker is gone (killed before the request arrives):
+ * a worker failure (status -1, named), the worker replaced, counted
+ * towards poison like a job: the third failure in a row is poison and the
+ * fourth request is refused without a worker. */
+static void test_transform_worker_dies(void **state)
+{
+    (void)state;
+    struct mg_engine *e = engine_with("mode = seccomp\nworkers = 1\npoison-after = 3\n");
+    struct mg_sandbox *sb = pool(e);
+    static const uint8_t z[] = "not really gzip";
+    struct mg_sandbox_xresult x;
+    for (int i = 1; i <= 3; i++) {
+        pid_t pid = 0;
+        assert_int_equal(mg_sandbox_worker_pids(sb, &pid, 1), 1);
+        assert_int_equal(kill(pid, SIGKILL), 0);
+        usleep(100 * 1000);
+        assert_false(mg_sandbox_transform(sb, MG_XFORM_HTTP_DECODE, "gzip", z, sizeof(z), 1u << 20, &x));
+        assert_int_equal(x.status, -1);
+        assert_non_null(x.worker_failure);
+        assert_non_null(strstr(x.worker_failure, "SIGKILL"));
+        assert_true(x.poison == (i == 3));
+        assert_null(x.out);
+        mg_sandbox_xresult_clear(&x);
+    }
+    assert_int_equal(mg_sandbox_worker_deaths(sb), 3);
+    assert_false(mg_sandbox_transform(sb, MG_XFORM_HTTP_DECODE, "gzip", z, sizeof(z), 1u << 20, &x));
+    assert_true(x.poison);
+    assert_int_equal(mg_sandbox_worker_deaths(sb), 3);
+    mg_sandbox_xresult_clear(&x);
+    /* The replacement worker serves other input. */
+    assert_true(mg_sandbox_transform(sb, MG_XFORM_HTTP_DECODE, "identity", z, sizeof(z), 1u << 20, &x));
+    assert_int_equal(x.status, 0);
+    assert_int_equal(x.out_len, sizeof(z));
+    mg_sandbox_xresult_clear(&x);
+    mg_sandbox_free(sb);
+    mg_engine_free(e);
 }
 
 struct bg {
@@ -564,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_poison_blocked_and_quarantined),
         cmocka_unit_test(test_poison_survives_restart),
         cmocka_unit_test(test_transform),
+        cmocka_unit_test(test_transform_worker_dies),
         cmocka_unit_test(test_sigkill_mid_job),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_dead_slot_retried),
