@@ -52,4 +52,14 @@ start_mugai() {
     wait_port "$port" 10 || { echo "mugai did not start:"; cat "$T/mugai.log"; exit 1; }
 }
 
+# wait_log N PATTERN [seconds]: until mugai.log holds at least N lines
+# matching PATTERN (grep -E); for events such as a finished reload.
+wait_log() {
+    local n=$1 pat=$2 secs=${3:-30} i
+    for i in $(seq 1 $((secs * 10))); do
+        [ "$(grep -cE "$pat" "$T/mugai.log" 2>/dev/null)" -ge "$n" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
 stop_pid() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }

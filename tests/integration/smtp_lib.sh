@@ -35,5 +35,12 @@ write_conf() {
     } >"$f"
 }
 
+# reload_smtp: SIGHUP, then wait until mugai logged that SMTP reloaded.
+reload_smtp() {
+    local n
+    n=$(grep -c "smtp reloaded" "$T/mugai.log")
+    kill -HUP "$MUGAI_PID"
+    wait_log $((n + 1)) "smtp reloaded" 30
+}
 script() { python3 "$HERE/smtp_script.py" 127.0.0.1 "$MUGAI_PORT"; }
 count_files() { ls "$1" 2>/dev/null | grep -c '\.eml$'; }

@@ -8,8 +8,10 @@ Usage: smtp_script.py HOST PORT < script. Script lines:
   <eof          the server must close the connection (after any replies)
   close         close our side now
   sleep SECS
+  touch PATH    create PATH (tells the test script where this session is)
+  waitfile PATH wait (up to 60 s) until PATH exists
 Exits 0 when every expectation held, 1 otherwise (saying which)."""
-import re, socket, sys, time
+import os, re, socket, sys, time
 
 def read_reply(f):
     lines = []
@@ -57,6 +59,15 @@ def main():
                 return 0
             elif line.startswith("sleep "):
                 time.sleep(float(line[6:]))
+            elif line.startswith("touch "):
+                open(line[6:], "w").close()
+            elif line.startswith("waitfile "):
+                end = time.time() + 60
+                while not os.path.exists(line[9:]):
+                    if time.time() > end:
+                        print("line %d: %s never appeared" % (n, line[9:]))
+                        return 1
+                    time.sleep(0.05)
             else:
                 print("line %d: bad script line" % n)
                 return 2

@@ -198,7 +198,7 @@ SINK_PORT_WANT=$SINK_PORT start_sink sink1
 
 # 7b. The next hop drops the connection kept between two transactions of one
 # session: the second MAIL opens a fresh one instead of failing.
-script >"$T/s7b.out" <<'S' &
+script >"$T/s7b.out" <<S &
 < 220
 > EHLO c
 < 250
@@ -212,7 +212,8 @@ script >"$T/s7b.out" <<'S' &
 >
 > .
 < 250 2.0.0
-sleep 2
+touch $T/s7b.sent
+waitfile $T/s7b.restarted
 > MAIL FROM:<a@example.com>
 < 250
 > RCPT TO:<second@lg.example.jp>
@@ -221,9 +222,10 @@ sleep 2
 < 221
 S
 kept=$!
-sleep 1
+for i in $(seq 1 600); do [ -e "$T/s7b.sent" ] && break; sleep 0.1; done
 stop_pid "$SINK_PID"
 SINK_PORT_WANT=$SINK_PORT start_sink sink1
+touch "$T/s7b.restarted"
 wait "$kept"
 check "a next-hop connection closed between transactions is reopened" test $? -eq 0 || cat "$T/s7b.out"
 
@@ -259,21 +261,27 @@ S
 check "next hop 554 at DATA relayed; the next transaction still works" test $? -eq 0 || cat "$T/s7c.out"
 
 # 8. Reload (SIGHUP): only 10.0.0.0/8 allowed now -> 554; connections stay up.
-script >"$T/s8.out" <<'S' &
+# Waits on facts, not sleeps: the held session is in before the reload
+# starts, the reload has finished before anyone checks, and the held
+# session speaks again only after it.
+reloads=$(grep -c "smtp reloaded" "$T/mugai.log")
+script >"$T/s8.out" <<S &
 < 220
 > EHLO before.reload
 < 250
-sleep 2
+touch $T/s8.in
+waitfile $T/s8.reloaded
 > NOOP
 < 250
 > QUIT
 < 221
 S
 held=$!
-sleep 0.5
+for i in $(seq 1 600); do [ -e "$T/s8.in" ] && break; sleep 0.1; done
 write_conf "$CONF" "${base[@]}" allowed-clients=10.0.0.0/8
 kill -HUP "$MUGAI_PID"
-sleep 0.5
+check "the reload is logged" wait_log $((reloads + 1)) "smtp reloaded"
+touch "$T/s8.reloaded"
 script >"$T/s8b.out" <<'S'
 < 554 5.7.1
 > EHLO c
@@ -285,8 +293,7 @@ check "after reload a disallowed client gets 554 5.7.1" test $? -eq 0
 wait "$held"
 check "a session open across the reload keeps working" test $? -eq 0
 write_conf "$CONF" "${base[@]}"
-kill -HUP "$MUGAI_PID"
-sleep 0.5
+reload_smtp
 
 # 9. Logs: one line per session, one audit line per message.
 check "session log lines" grep -q "smtp session client=127.0.0.1" "$T/mugai.log"
@@ -328,7 +335,7 @@ check "next hop with SMTPUTF8: offered, UTF-8 envelope accepted" \
 main_sink_port=$SINK_PORT
 start_sink hang --hang
 write_conf "$CONF" "${base[@]}" next-hop=127.0.0.1:$SINK_PORT next-hop-timeout=2s
-kill -HUP "$MUGAI_PID"; sleep 0.5
+reload_smtp
 t0=$SECONDS
 out=$("${SW[@]}" --to user@lg.example.jp 2>&1)
 check "hung next hop: MAIL gets 451 4.4.1 after next-hop-timeout" grep -q "<\*\* *451 4.4.1" <<<"$out"
@@ -336,14 +343,14 @@ check "hung next hop: the answer comes within the timeout (not the client's)" te
 stop_pid "$SINK_PID"
 start_sink resetter --reset-in-data
 write_conf "$CONF" "${base[@]}" next-hop=127.0.0.1:$SINK_PORT next-hop-timeout=2s
-kill -HUP "$MUGAI_PID"; sleep 0.5
+reload_smtp
 out=$("${SW[@]}" --to user@lg.example.jp --header "Subject: reset" 2>&1)
 echo "$out" >"$T/swaks-reset.out"
 check "next hop resets mid-DATA: client gets 451" grep -q "<\*\* *451 4.4.2" "$T/swaks-reset.out"
 check "next hop resets mid-DATA: nothing stored there" test "$(count_files "$SINK_DIR/out")" -eq 0
 stop_pid "$SINK_PID"
 write_conf "$CONF" "${base[@]}" next-hop=127.0.0.1:$main_sink_port
-kill -HUP "$MUGAI_PID"; sleep 0.5
+reload_smtp
 out=$("${SW[@]}" --to user@lg.example.jp 2>&1)
 echo "$out" >"$T/swaks-back.out"
 check "back to the working next hop after a reload" grep -q "<-  250 2.0.0" "$T/swaks-back.out"
