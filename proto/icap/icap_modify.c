@@ -444,7 +444,7 @@ static void run_decode(void *arg)
 /* True with the decoded body in dc->res; false after answering. */
 static bool decode_body(struct mg_icap_tx *tx, struct decode_ctx *dc)
 {
-    if (!mg_workpool_run(tx->srv->pool, run_decode, dc, tx->gen->cfg->job_wait)) {
+    if (!mg_workpool_run(tx->srv->front.pool, run_decode, dc, tx->gen->cfg->job_wait)) {
         tx->outcome = "busy";
         mg_icap_send_status(tx, 503, "Service Overloaded");
         return false;
@@ -531,7 +531,7 @@ static void full_decision(struct mg_icap_tx *tx, struct mg_spool *sp)
     /* Sandboxed: handed to a worker process from this thread (no hand-off
      * to an engine thread first); in-process: on a warm engine thread. */
     bool here = mg_sandbox_mode(rc.sandbox) != MG_SANDBOX_OFF;
-    if (!(here ? mg_workpool_run_here : mg_workpool_run)(tx->srv->pool, run_job, &rc, c->job_wait)) {
+    if (!(here ? mg_workpool_run_here : mg_workpool_run)(tx->srv->front.pool, run_job, &rc, c->job_wait)) {
         tx->outcome = "busy";
         mg_icap_send_status(tx, 503, "Service Overloaded");
     } else if (!rc.ran) {

@@ -32,8 +32,9 @@ void mg_icap_istag(const char *policy_hash, const char *av_describe, char out[40
         g_checksum_free(c);
 }
 
-static void gen_free(struct mg_icap_gen *g)
+static void gen_destroy(struct mg_gen *base)
 {
+    struct mg_icap_gen *g = (struct mg_icap_gen *)base;
     if (g->tls)
         SSL_CTX_free(g->tls);
     mg_icap_config_free(g->cfg);
@@ -43,17 +44,18 @@ static void gen_free(struct mg_icap_gen *g)
 
 void mg_icap_gen_put(struct mg_icap_gen *g)
 {
-    if (g && atomic_fetch_sub(&g->refs, 1) == 1)
-        gen_free(g);
+    mg_gen_put(g ? &g->base : NULL);
 }
 
 struct mg_icap_gen *mg_icap_server_gen(struct mg_icap_server *s)
 {
-    pthread_mutex_lock(&s->lock);
-    struct mg_icap_gen *g = s->gen;
-    atomic_fetch_add(&g->refs, 1);
-    pthread_mutex_unlock(&s->lock);
-    return g;
+    return (struct mg_icap_gen *)mg_front_gen(&s->front);
+}
+
+/* The current generation, for the server's own (main thread) use. */
+static const struct mg_icap_gen *cur(const struct mg_icap_server *s)
+{
+    return (const struct mg_icap_gen *)s->front.gen;
 }
 
 static struct mg_icap_gen *gen_new(struct mg_engine_ref *er, GError **err)
@@ -68,12 +70,12 @@ static struct mg_icap_gen *gen_new(struct mg_engine_ref *er, GError **err)
         g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "out of memory");
         return NULL;
     }
-    atomic_init(&g->refs, 1);
+    mg_gen_init(&g->base, gen_destroy);
     g->cfg = cfg;
     g->er = mg_engine_ref_get(er);
     mg_icap_istag(p->hash, mg_engine_av_describe(er->engine), g->istag);
     if (cfg->tls_cert[0] && !(g->tls = mg_tls_server_ctx("icap", cfg->tls_cert, cfg->tls_key, err))) {
-        gen_free(g);
+        mg_gen_put(&g->base);
         return NULL;
     }
     return g;
@@ -121,24 +123,18 @@ struct mg_icap_server *mg_icap_server_new(struct mg_engine_ref *er, GError **err
         return NULL;
     if (g->cfg->listen[0] == '\0') {
         g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "[icap] listen is empty (ICAP disabled)");
-        gen_free(g);
+        mg_gen_put(&g->base);
         return NULL;
     }
     struct mg_icap_server *s = calloc(1, sizeof(*s));
     if (!s) {
-        gen_free(g);
+        mg_gen_put(&g->base);
         g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "out of memory");
         return NULL;
     }
-    pthread_mutex_init(&s->lock, NULL);
-    s->gen = g;
     struct mg_listener_opts o = listener_opts(g->cfg);
-    s->listener = mg_listener_new(g->cfg->listen, &o, err);
-    s->pool = s->listener ? mg_workpool_new((unsigned)g->cfg->engine_workers) : NULL;
-    if (!s->listener || !s->pool) {
-        if (s->listener && !s->pool)
-            g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start the engine workers");
-        mg_icap_server_free(s);
+    if (!mg_front_init(&s->front, "icap", &g->base, g->cfg->listen, &o, (unsigned)g->cfg->engine_workers, err)) {
+        free(s);
         return NULL;
     }
     return s;
@@ -164,13 +160,13 @@ static void busy_reply(int fd, const struct mg_peer *peer, bool per_ip, void *ud
 
 bool mg_icap_server_start(struct mg_icap_server *s, GError **err)
 {
-    if (!mg_listener_start(s->listener, mg_icap_session_main, busy_reply, s, err))
+    if (!mg_listener_start(s->front.listener, mg_icap_session_main, busy_reply, s, err))
         return false;
     mg_log(MG_LOG_NOTICE, NULL, NULL,
            "icap listening on %s (port %u), services %s %s, engine workers %u, ISTag %s, tls %s",
-           s->gen->cfg->listen, mg_listener_port(s->listener), s->gen->cfg->respmod_path,
-           s->gen->cfg->reqmod_path, mg_workpool_size(s->pool), s->gen->istag,
-           s->gen->tls ? "on" : "off");
+           cur(s)->cfg->listen, mg_listener_port(s->front.listener), cur(s)->cfg->respmod_path,
+           cur(s)->cfg->reqmod_path, mg_workpool_size(s->front.pool), cur(s)->istag,
+           cur(s)->tls ? "on" : "off");
     return true;
 }
 
@@ -179,19 +175,14 @@ bool mg_icap_server_reload(struct mg_icap_server *s, struct mg_engine_ref *er, G
     struct mg_icap_gen *g = gen_new(er, err);
     if (!g)
         return false;
-    if (strcmp(g->cfg->listen, s->gen->cfg->listen) != 0 || (g->tls == NULL) != (s->gen->tls == NULL)) {
+    if (strcmp(g->cfg->listen, cur(s)->cfg->listen) != 0 || (g->tls == NULL) != (cur(s)->tls == NULL)) {
         g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED,
                     "[icap] listen or TLS changed: restart mugai to apply it");
-        gen_free(g);
+        mg_gen_put(&g->base);
         return false;
     }
     struct mg_listener_opts o = listener_opts(g->cfg);
-    mg_listener_set_opts(s->listener, &o);
-    pthread_mutex_lock(&s->lock);
-    struct mg_icap_gen *old = s->gen;
-    s->gen = g;
-    pthread_mutex_unlock(&s->lock);
-    mg_icap_gen_put(old);
+    mg_front_swap(&s->front, &g->base, &o);
     mg_log(MG_LOG_NOTICE, NULL, NULL, "icap reloaded: engine generation %u, ISTag %s",
            er->generation, g->istag);
     return true;
@@ -199,31 +190,18 @@ bool mg_icap_server_reload(struct mg_icap_server *s, struct mg_engine_ref *er, G
 
 double mg_icap_server_drain_timeout(const struct mg_icap_server *s)
 {
-    return s->gen->cfg->drain_timeout;
+    return cur(s)->cfg->drain_timeout;
 }
 
 unsigned mg_icap_server_drain(struct mg_icap_server *s, double deadline)
 {
-    return mg_listener_drain(s->listener, deadline, 5.0);
+    return mg_front_drain(&s->front, deadline);
 }
 
-unsigned mg_icap_server_port(const struct mg_icap_server *s) { return mg_listener_port(s->listener); }
+unsigned mg_icap_server_port(const struct mg_icap_server *s) { return mg_listener_port(s->front.listener); }
 
 void mg_icap_server_free(struct mg_icap_server *s)
 {
-    if (!s)
-        return;
-    if (s->listener) {
-        if (mg_listener_active(s->listener) > 0) {
-            /* Connections still hold s: leaking beats a use-after-free at exit. */
-            mg_log(MG_LOG_WARN, NULL, NULL, "icap: %u connections still running at exit",
-                   mg_listener_active(s->listener));
-            return;
-        }
-        mg_listener_free(s->listener);
-    }
-    mg_workpool_free(s->pool);
-    mg_icap_gen_put(s->gen);
-    pthread_mutex_destroy(&s->lock);
-    free(s);
+    if (s && mg_front_destroy(&s->front, "icap"))
+        free(s);
 }

@@ -180,8 +180,8 @@ void mg_icap_session_main(int fd, const struct mg_peer *peer, void *ud)
         close(fd);
         return;
     }
-    int drain_fd = mg_listener_drain_fd(srv->listener);
-    int abort_fd = mg_listener_abort_fd(srv->listener);
+    int drain_fd = mg_listener_drain_fd(srv->front.listener);
+    int abort_fd = mg_listener_abort_fd(srv->front.listener);
     bool ok = true;
     if (g0->tls) {
         io.wake_fd = abort_fd;

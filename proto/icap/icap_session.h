@@ -15,12 +15,13 @@
 #include "proto/icap/icap_parse.h"
 #include "proto/icap/icap_server.h"
 #include "server/workpool.h"
+#include "server/front.h"
 #include "server/listener.h"
 
 /* Everything a reload replaces, shared by reference: a connection takes one
  * per request. */
 struct mg_icap_gen {
-    atomic_uint refs;
+    struct mg_gen base;          /* first: server/front.h */
     struct mg_engine_ref *er;
     struct mg_icap_config *cfg;
     SSL_CTX *tls;                /* NULL: plain ICAP */
@@ -28,10 +29,7 @@ struct mg_icap_gen {
 };
 
 struct mg_icap_server {
-    struct mg_listener *listener;
-    struct mg_workpool *pool;    /* engine jobs run here */
-    pthread_mutex_t lock;
-    struct mg_icap_gen *gen;
+    struct mg_front front;       /* listener, engine pool, current generation */
     atomic_ulong conn_seq;
 };
 

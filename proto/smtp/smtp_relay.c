@@ -82,7 +82,7 @@ bool mg_smtp_relay(struct mg_smtp_session *ss, struct mg_spool *sp)
     struct run_ctx rc = { .sandbox = ss->gen->er->sandbox, .msg = msg, .len = len };
     mg_metrics_queue(1);
     bool here = mg_sandbox_mode(rc.sandbox) != MG_SANDBOX_OFF;
-    if (!(here ? mg_workpool_run_here : mg_workpool_run)(ss->srv->pool, run_job, &rc, cfg->next_hop_timeout)) {
+    if (!(here ? mg_workpool_run_here : mg_workpool_run)(ss->srv->front.pool, run_job, &rc, cfg->next_hop_timeout)) {
         mg_metrics_queue(-1); /* never picked up */
         finish(ss, NULL, len, 0, NULL, 451, "4.3.2", "System busy, try again later");
         return false;

@@ -10,8 +10,9 @@
 #include "proto/smtp/smtp_session.h"
 #include "server/tls.h"
 
-static void gen_free(struct mg_smtp_gen *g)
+static void gen_destroy(struct mg_gen *base)
 {
+    struct mg_smtp_gen *g = (struct mg_smtp_gen *)base;
     if (g->tls_server)
         SSL_CTX_free(g->tls_server);
     if (g->tls_client)
@@ -23,17 +24,18 @@ static void gen_free(struct mg_smtp_gen *g)
 
 void mg_smtp_gen_put(struct mg_smtp_gen *g)
 {
-    if (g && atomic_fetch_sub(&g->refs, 1) == 1)
-        gen_free(g);
+    mg_gen_put(g ? &g->base : NULL);
 }
 
 struct mg_smtp_gen *mg_smtp_server_gen(struct mg_smtp_server *s)
 {
-    pthread_mutex_lock(&s->lock);
-    struct mg_smtp_gen *g = s->gen;
-    atomic_fetch_add(&g->refs, 1);
-    pthread_mutex_unlock(&s->lock);
-    return g;
+    return (struct mg_smtp_gen *)mg_front_gen(&s->front);
+}
+
+/* The current generation, for the server's own (main thread) use. */
+static const struct mg_smtp_gen *cur(const struct mg_smtp_server *s)
+{
+    return (const struct mg_smtp_gen *)s->front.gen;
 }
 
 static struct mg_smtp_gen *gen_new(struct mg_engine_ref *er, GError **err)
@@ -48,15 +50,15 @@ static struct mg_smtp_gen *gen_new(struct mg_engine_ref *er, GError **err)
         g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "out of memory");
         return NULL;
     }
-    atomic_init(&g->refs, 1);
+    mg_gen_init(&g->base, gen_destroy);
     g->cfg = cfg;
     g->er = mg_engine_ref_get(er);
     if (cfg->tls_cert[0] && !(g->tls_server = mg_tls_server_ctx("smtp", cfg->tls_cert, cfg->tls_key, err))) {
-        gen_free(g);
+        mg_gen_put(&g->base);
         return NULL;
     }
     if (cfg->next_hop_tls != MG_TLS_NONE && !(g->tls_client = mg_tls_client_ctx("smtp", err))) {
-        gen_free(g);
+        mg_gen_put(&g->base);
         return NULL;
     }
     if (cfg->n_relay_domains == 0)
@@ -105,19 +107,13 @@ struct mg_smtp_server *mg_smtp_server_new(struct mg_engine_ref *er, GError **err
         return NULL;
     struct mg_smtp_server *s = calloc(1, sizeof(*s));
     if (!s) {
-        gen_free(g);
+        mg_gen_put(&g->base);
         g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "out of memory");
         return NULL;
     }
-    pthread_mutex_init(&s->lock, NULL);
-    s->gen = g;
     struct mg_listener_opts o = listener_opts(g->cfg);
-    s->listener = mg_listener_new(g->cfg->listen, &o, err);
-    s->pool = s->listener ? mg_workpool_new((unsigned)g->cfg->engine_workers) : NULL;
-    if (!s->listener || !s->pool) {
-        if (s->listener && !s->pool)
-            g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start the engine worker threads");
-        mg_smtp_server_free(s);
+    if (!mg_front_init(&s->front, "smtp", &g->base, g->cfg->listen, &o, (unsigned)g->cfg->engine_workers, err)) {
+        free(s);
         return NULL;
     }
     return s;
@@ -136,12 +132,12 @@ static void busy_reply(int fd, const struct mg_peer *peer, bool per_ip, void *ud
 
 bool mg_smtp_server_start(struct mg_smtp_server *s, GError **err)
 {
-    if (!mg_listener_start(s->listener, mg_smtp_session_main, busy_reply, s, err))
+    if (!mg_listener_start(s->front.listener, mg_smtp_session_main, busy_reply, s, err))
         return false;
     mg_log(MG_LOG_NOTICE, NULL, NULL,
            "smtp listening on %s (port %u), next hop %s, engine workers %u, starttls %s",
-           s->gen->cfg->listen, mg_listener_port(s->listener), s->gen->cfg->next_hop,
-           mg_workpool_size(s->pool), s->gen->tls_server ? "offered" : "off");
+           cur(s)->cfg->listen, mg_listener_port(s->front.listener), cur(s)->cfg->next_hop,
+           mg_workpool_size(s->front.pool), cur(s)->tls_server ? "offered" : "off");
     return true;
 }
 
@@ -150,20 +146,15 @@ bool mg_smtp_server_reload(struct mg_smtp_server *s, struct mg_engine_ref *er, G
     struct mg_smtp_gen *g = gen_new(er, err);
     if (!g)
         return false;
-    if (strcmp(g->cfg->listen, s->gen->cfg->listen) != 0) {
+    if (strcmp(g->cfg->listen, cur(s)->cfg->listen) != 0) {
         g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED,
                     "[smtp] listen changed from %s to %s: restart mugai to apply it",
-                    s->gen->cfg->listen, g->cfg->listen);
-        gen_free(g);
+                    cur(s)->cfg->listen, g->cfg->listen);
+        mg_gen_put(&g->base);
         return false;
     }
     struct mg_listener_opts o = listener_opts(g->cfg);
-    mg_listener_set_opts(s->listener, &o);
-    pthread_mutex_lock(&s->lock);
-    struct mg_smtp_gen *old = s->gen;
-    s->gen = g;
-    pthread_mutex_unlock(&s->lock);
-    mg_smtp_gen_put(old);
+    mg_front_swap(&s->front, &g->base, &o);
     mg_log(MG_LOG_NOTICE, NULL, NULL, "smtp reloaded: engine generation %u, next hop %s",
            er->generation, g->cfg->next_hop);
     return true;
@@ -171,32 +162,19 @@ bool mg_smtp_server_reload(struct mg_smtp_server *s, struct mg_engine_ref *er, G
 
 double mg_smtp_server_drain_timeout(const struct mg_smtp_server *s)
 {
-    return s->gen->cfg->drain_timeout;
+    return cur(s)->cfg->drain_timeout;
 }
 
 unsigned mg_smtp_server_drain(struct mg_smtp_server *s, double deadline)
 {
     /* After the deadline, sessions get a few seconds to say 421 and close. */
-    return mg_listener_drain(s->listener, deadline, 5.0);
+    return mg_front_drain(&s->front, deadline);
 }
 
-unsigned mg_smtp_server_port(const struct mg_smtp_server *s) { return mg_listener_port(s->listener); }
+unsigned mg_smtp_server_port(const struct mg_smtp_server *s) { return mg_listener_port(s->front.listener); }
 
 void mg_smtp_server_free(struct mg_smtp_server *s)
 {
-    if (!s)
-        return;
-    if (s->listener) {
-        if (mg_listener_active(s->listener) > 0) {
-            /* Sessions still hold s: leaking beats a use-after-free at exit. */
-            mg_log(MG_LOG_WARN, NULL, NULL, "smtp: %u sessions still running at exit",
-                   mg_listener_active(s->listener));
-            return;
-        }
-        mg_listener_free(s->listener);
-    }
-    mg_workpool_free(s->pool);
-    mg_smtp_gen_put(s->gen);
-    pthread_mutex_destroy(&s->lock);
-    free(s);
+    if (s && mg_front_destroy(&s->front, "smtp"))
+        free(s);
 }

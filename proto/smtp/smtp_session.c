@@ -102,7 +102,7 @@ static void do_mail(struct mg_smtp_session *ss, const struct mg_smtp_cmd *c)
         mg_smtp_reply(ss, 503, "5.5.1", "Nested MAIL command");
         return;
     }
-    if (mg_listener_draining(ss->srv->listener)) {
+    if (mg_listener_draining(ss->srv->front.listener)) {
         mg_smtp_reply(ss, 421, "4.3.2", "%s Service shutting down, try again later",
                       ss->gen->cfg->hostname);
         ss->end_reason = "drain";
@@ -129,7 +129,7 @@ static void do_mail(struct mg_smtp_session *ss, const struct mg_smtp_cmd *c)
         bool reused = ss->next.open;
         if (!ss->next.open) {
             if (!mg_smtp_client_open(&ss->next, cfg, ss->gen->tls_client,
-                                     mg_listener_abort_fd(ss->srv->listener), &r)) {
+                                     mg_listener_abort_fd(ss->srv->front.listener), &r)) {
                 mg_metrics_next_hop_error();
                 mg_log(MG_LOG_WARN, ss->id, NULL, "next hop %s unavailable: %s", cfg->next_hop,
                        r.code ? r.text : ss->next.err);
@@ -442,7 +442,7 @@ static void session_loop(struct mg_smtp_session *ss)
     for (;;) {
         cfg = ss->gen->cfg;
         /* Idle between transactions, a drain ends the session at once. */
-        ss->io.wake_fd[0] = ss->tx.active ? -1 : mg_listener_drain_fd(ss->srv->listener);
+        ss->io.wake_fd[0] = ss->tx.active ? -1 : mg_listener_drain_fd(ss->srv->front.listener);
         ss->io.timeout = cfg->command_timeout;
         size_t len;
         enum mg_io_rc rc = mg_smtp_io_getline(&ss->io, line, sizeof(line) - 2, &len);
@@ -493,7 +493,7 @@ static void session_main(int fd, const struct mg_peer *peer, void *ud)
     snprintf(ss.id, sizeof(ss.id), "s%lx-%lu", (unsigned long)getpid(),
              atomic_fetch_add(&srv->session_seq, 1) + 1);
     mg_smtp_io_init(&ss.io, fd, ss.gen->cfg->command_timeout);
-    ss.io.wake_fd[1] = mg_listener_abort_fd(srv->listener);
+    ss.io.wake_fd[1] = mg_listener_abort_fd(srv->front.listener);
     double t0 = mg_server_now();
     bool allowed = mg_smtp_client_allowed(ss.gen->cfg, (const struct sockaddr *)&peer->addr);
     if (!allowed) {

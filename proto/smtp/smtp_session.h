@@ -15,13 +15,14 @@
 #include "proto/smtp/smtp_config.h"
 #include "proto/smtp/smtp_io.h"
 #include "proto/smtp/smtp_server.h"
+#include "server/front.h"
 #include "server/listener.h"
 #include "server/workpool.h"
 
 /* Everything a reload replaces, shared by reference: sessions take one at
  * the start of each transaction. */
 struct mg_smtp_gen {
-    atomic_uint refs;
+    struct mg_gen base;          /* first: server/front.h */
     struct mg_engine_ref *er;
     struct mg_smtp_config *cfg;
     SSL_CTX *tls_server;         /* NULL: no STARTTLS offered */
@@ -29,10 +30,7 @@ struct mg_smtp_gen {
 };
 
 struct mg_smtp_server {
-    struct mg_listener *listener;
-    struct mg_workpool *pool;    /* engine jobs run here */
-    pthread_mutex_t lock;
-    struct mg_smtp_gen *gen;
+    struct mg_front front;       /* listener, engine pool, current generation */
     atomic_bool next_hop_smtputf8; /* learnt from the last next-hop EHLO */
     atomic_ulong session_seq;
 };
