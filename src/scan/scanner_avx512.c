@@ -25,27 +25,6 @@ static inline uint64_t teddy(const __m512i t[2][2 * MG_TEDDY_W], const uint8_t *
     return _mm512_test_epi8_mask(_mm512_or_si512(m[0], m[1]), _mm512_or_si512(m[0], m[1]));
 }
 
-/* Checks the candidates of the block at buf[i]: exact pair bitmap, then
- * scanner.c's hash and verification. Positions without a next byte are not
- * anchors. */
-__attribute__((target("avx512f,avx512bw")))
-static inline int candidates(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len, size_t i,
-                             uint64_t cand)
-{
-    while (cand) {
-        size_t at = i + (unsigned)__builtin_ctzll(cand);
-        cand &= cand - 1;
-        if (at + 1 >= len)
-            break;
-        if (mg_scan_bit(c->s, buf[at] | (uint32_t)buf[at + 1] << 8)) {
-            int rc = mg_scan_verify_pair(c, buf, len, at);
-            if (rc)
-                return rc;
-        }
-    }
-    return 0;
-}
-
 __attribute__((target("avx512f,avx512bw")))
 int mg_scan_core_avx512(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len)
 {
@@ -57,7 +36,7 @@ int mg_scan_core_avx512(const struct mg_scan_ctx *c, const uint8_t *buf, size_t 
     size_t i = 0;
     int rc;
     for (; i + LANES + MG_TEDDY_W - 1 <= len; i += LANES)
-        if ((rc = candidates(c, buf, len, i, teddy((const __m512i (*)[2 * MG_TEDDY_W])t, buf + i))) != 0)
+        if ((rc = mg_scan_candidates(c, buf, len, i, teddy((const __m512i (*)[2 * MG_TEDDY_W])t, buf + i))) != 0)
             return rc;
     /* The rest (fewer than LANES + MG_TEDDY_W - 1 bytes) through a zero-padded
      * copy; a true anchor lies wholly inside buf, so the padding cannot hide it. */
@@ -66,7 +45,7 @@ int mg_scan_core_avx512(const struct mg_scan_ctx *c, const uint8_t *buf, size_t 
     memset(tmp, 0, sizeof tmp);
     memcpy(tmp, buf + i, rest);
     for (size_t k = 0; k + 1 < rest; k += LANES)
-        if ((rc = candidates(c, buf, len, i + k, teddy((const __m512i (*)[2 * MG_TEDDY_W])t, tmp + k))) != 0)
+        if ((rc = mg_scan_candidates(c, buf, len, i + k, teddy((const __m512i (*)[2 * MG_TEDDY_W])t, tmp + k))) != 0)
             return rc;
     return s->has_single ? mg_scan_singles(c, buf, len) : 0;
 }

@@ -116,6 +116,28 @@ static inline uint32_t mg_scan_fold4(uint32_t x)
  * whose anchor starts there. */
 int mg_scan_verify_pair(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len, size_t i);
 int mg_scan_singles(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
+
+/* Checks the SIMD filter's candidates of the block at buf[i] (bit k of cand:
+ * position i + k): exact pair bitmap, then scanner.c's hash and
+ * verification. Positions without a next byte are not anchors. Shared by
+ * every SIMD core; plain C, so it inlines into each core's target. */
+static inline int mg_scan_candidates(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len, size_t i,
+                                     uint64_t cand)
+{
+    while (cand) {
+        size_t at = i + (unsigned)__builtin_ctzll(cand);
+        cand &= cand - 1;
+        if (at + 1 >= len)
+            break;
+        if (mg_scan_bit(c->s, buf[at] | (uint32_t)buf[at + 1] << 8)) {
+            int rc = mg_scan_verify_pair(c, buf, len, at);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 int mg_scan_core_scalar(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
 int mg_scan_core_sse42(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
 int mg_scan_core_avx2(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);

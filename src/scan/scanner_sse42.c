@@ -29,27 +29,6 @@ static inline uint32_t teddy(const __m128i t[2][2 * MG_TEDDY_W], const uint8_t *
     return ~(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(m[0], m[1]), _mm_setzero_si128())) & 0xffffu;
 }
 
-/* Checks the candidates of the block at buf[i]: exact pair bitmap, then
- * scanner.c's hash and verification. Positions without a next byte are not
- * anchors. */
-__attribute__((target("sse4.2,ssse3")))
-static inline int candidates(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len, size_t i,
-                             uint32_t cand)
-{
-    while (cand) {
-        size_t at = i + (unsigned)__builtin_ctz(cand);
-        cand &= cand - 1;
-        if (at + 1 >= len)
-            break;
-        if (mg_scan_bit(c->s, buf[at] | (uint32_t)buf[at + 1] << 8)) {
-            int rc = mg_scan_verify_pair(c, buf, len, at);
-            if (rc)
-                return rc;
-        }
-    }
-    return 0;
-}
-
 __attribute__((target("sse4.2,ssse3")))
 int mg_scan_core_sse42(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len)
 {
@@ -61,7 +40,7 @@ int mg_scan_core_sse42(const struct mg_scan_ctx *c, const uint8_t *buf, size_t l
     size_t i = 0;
     int rc;
     for (; i + LANES + MG_TEDDY_W - 1 <= len; i += LANES)
-        if ((rc = candidates(c, buf, len, i, teddy((const __m128i (*)[2 * MG_TEDDY_W])t, buf + i))) != 0)
+        if ((rc = mg_scan_candidates(c, buf, len, i, teddy((const __m128i (*)[2 * MG_TEDDY_W])t, buf + i))) != 0)
             return rc;
     /* The rest (fewer than LANES + MG_TEDDY_W - 1 bytes) through a zero-padded
      * copy; a true anchor lies wholly inside buf, so the padding cannot hide it. */
@@ -70,7 +49,7 @@ int mg_scan_core_sse42(const struct mg_scan_ctx *c, const uint8_t *buf, size_t l
     memset(tmp, 0, sizeof tmp);
     memcpy(tmp, buf + i, rest);
     for (size_t k = 0; k + 1 < rest; k += LANES)
-        if ((rc = candidates(c, buf, len, i + k, teddy((const __m128i (*)[2 * MG_TEDDY_W])t, tmp + k))) != 0)
+        if ((rc = mg_scan_candidates(c, buf, len, i + k, teddy((const __m128i (*)[2 * MG_TEDDY_W])t, tmp + k))) != 0)
             return rc;
     return s->has_single ? mg_scan_singles(c, buf, len) : 0;
 }

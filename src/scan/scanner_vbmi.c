@@ -40,26 +40,6 @@ static inline uint64_t filter_cls(const struct vtab *t, const uint8_t *cp)
     return _mm512_test_epi8_mask(_mm512_or_si512(m0, m1), _mm512_or_si512(m0, m1));
 }
 
-/* The candidates of the block at buf[i]: exact pair bitmap, then scanner.c's
- * hash and verification. Positions without a next byte are not anchors. */
-VBMI_TARGET
-static inline int candidates(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len, size_t i,
-                             uint64_t cand)
-{
-    while (cand) {
-        size_t at = i + (unsigned)__builtin_ctzll(cand);
-        cand &= cand - 1;
-        if (at + 1 >= len)
-            break;
-        if (mg_scan_bit(c->s, buf[at] | (uint32_t)buf[at + 1] << 8)) {
-            int rc = mg_scan_verify_pair(c, buf, len, at);
-            if (rc)
-                return rc;
-        }
-    }
-    return 0;
-}
-
 VBMI_TARGET
 int mg_scan_core_vbmi(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len)
 {
@@ -85,7 +65,7 @@ int mg_scan_core_vbmi(const struct mg_scan_ctx *c, const uint8_t *buf, size_t le
         /* Classes once per byte (the filter reads each byte MG_VBMI_W
          * times), by masked loads: lanes past the end are zero bytes. Those
          * cannot hide a true anchor (it lies wholly inside buf); candidates
-         * they cause are dropped by candidates() and the verification,
+         * they cause are dropped by mg_scan_candidates() and the verification,
          * which check against len. */
         for (size_t b = 0; b <= nb; b++) {
             size_t o = i + 64 * b, n = o < len ? len - o : 0;
@@ -100,7 +80,7 @@ int mg_scan_core_vbmi(const struct mg_scan_ctx *c, const uint8_t *buf, size_t le
         while (any) {
             size_t b = (unsigned)__builtin_ctzll(any);
             any &= any - 1;
-            if ((rc = candidates(c, buf, len, i + 64 * b, masks[b])) != 0)
+            if ((rc = mg_scan_candidates(c, buf, len, i + 64 * b, masks[b])) != 0)
                 return rc;
         }
         i += 64 * nb;
