@@ -110,6 +110,7 @@ struct mg_smtp_server *mg_smtp_server_new(struct mg_engine_ref *er, GError **err
         return NULL;
     }
     pthread_mutex_init(&s->lock, NULL);
+    mg_smtp_nhcache_init(&s->nhcache);
     s->gen = g;
     struct mg_listener_opts o = listener_opts(g->cfg);
     s->listener = mg_listener_new(g->cfg->listen, &o, err);
@@ -163,6 +164,8 @@ bool mg_smtp_server_reload(struct mg_smtp_server *s, struct mg_engine_ref *er, G
     struct mg_smtp_gen *old = s->gen;
     s->gen = g;
     pthread_mutex_unlock(&s->lock);
+    /* The next hop or its TLS settings may have changed. */
+    mg_smtp_nhcache_flush(&s->nhcache);
     mg_smtp_gen_put(old);
     mg_log(MG_LOG_NOTICE, NULL, NULL, "smtp reloaded: engine generation %u, next hop %s",
            er->generation, g->cfg->next_hop);
@@ -177,7 +180,9 @@ double mg_smtp_server_drain_timeout(const struct mg_smtp_server *s)
 unsigned mg_smtp_server_drain(struct mg_smtp_server *s, double deadline)
 {
     /* After the deadline, sessions get a few seconds to say 421 and close. */
-    return mg_listener_drain(s->listener, deadline, 5.0);
+    unsigned left = mg_listener_drain(s->listener, deadline, 5.0);
+    mg_smtp_nhcache_flush(&s->nhcache);
+    return left;
 }
 
 unsigned mg_smtp_server_port(const struct mg_smtp_server *s) { return mg_listener_port(s->listener); }
@@ -196,6 +201,7 @@ void mg_smtp_server_free(struct mg_smtp_server *s)
         mg_listener_free(s->listener);
     }
     mg_workpool_free(s->pool);
+    mg_smtp_nhcache_destroy(&s->nhcache);
     mg_smtp_gen_put(s->gen);
     pthread_mutex_destroy(&s->lock);
     free(s);
