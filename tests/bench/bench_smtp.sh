@@ -28,9 +28,12 @@ wait_port "$SINK"
 # scratch-dir = /run/mugai under the shipped systemd unit; doc/sandbox.md).
 SCRATCH=$(mktemp -d /dev/shm/mugai-bench.XXXXXX)
 chmod 755 "$SCRATCH"
+# NO_SCRATCH=1: leave it out (to compare with builds older than the key).
+SCRATCH_LINE="scratch-dir = $SCRATCH"
+[ -z "${NO_SCRATCH:-}" ] || SCRATCH_LINE=
 cat >"$T/mugai.conf" <<C
 [sandbox]
-scratch-dir = $SCRATCH
+$SCRATCH_LINE
 [general]
 tmpdir = $T
 audit = off
