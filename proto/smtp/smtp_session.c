@@ -516,7 +516,8 @@ static void session_main(int fd, const struct mg_peer *peer, void *ud)
         !mg_listener_draining(srv->listener)) {
         struct mg_smtp_gen *cur = mg_smtp_server_gen(srv);
         struct mg_smtp_reply r;
-        if (cur == ss.gen && mg_smtp_client_cmd(&ss.next, "RSET", &r) == 250)
+        /* 5 s, like QUIT's: the session still counts as a connection. */
+        if (cur == ss.gen && mg_smtp_client_cmd_within(&ss.next, "RSET", 5, &r) == 250)
             mg_smtp_nhcache_park(&srv->nhcache, &ss.next, ss.gen, ss.gen->cfg->next_hop_reuse);
         mg_smtp_gen_put(cur);
     }
