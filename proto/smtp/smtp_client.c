@@ -241,6 +241,12 @@ bad:
 
 int mg_smtp_client_cmd(struct mg_smtp_client *c, const char *line, struct mg_smtp_reply *r)
 {
+    return mg_smtp_client_cmd_within(c, line, c->cfg->next_hop_timeout, r);
+}
+
+int mg_smtp_client_cmd_within(struct mg_smtp_client *c, const char *line, double timeout,
+                              struct mg_smtp_reply *r)
+{
     if (!c->open) {
         fail(c, r, "next hop connection is closed");
         return 0;
@@ -249,7 +255,7 @@ int mg_smtp_client_cmd(struct mg_smtp_client *c, const char *line, struct mg_smt
         fail(c, r, "next hop write failed");
         return 0;
     }
-    return read_reply(c, c->cfg->next_hop_timeout, r, NULL);
+    return read_reply(c, timeout, r, NULL);
 }
 
 int mg_smtp_client_data(struct mg_smtp_client *c, const uint8_t *msg, size_t len,

@@ -35,6 +35,9 @@ bool mg_smtp_client_open(struct mg_smtp_client *c, const struct mg_smtp_config *
                          SSL_CTX *tls_ctx, int abort_fd, struct mg_smtp_reply *r);
 /* Sends one command line (without CRLF) and reads the reply. Returns r->code. */
 int mg_smtp_client_cmd(struct mg_smtp_client *c, const char *line, struct mg_smtp_reply *r);
+/* The same with its own reply timeout (seconds). */
+int mg_smtp_client_cmd_within(struct mg_smtp_client *c, const char *line, double timeout,
+                              struct mg_smtp_reply *r);
 /* DATA, the dot-stuffed message, and the final reply. Returns r->code. */
 int mg_smtp_client_data(struct mg_smtp_client *c, const uint8_t *msg, size_t len,
                         struct mg_smtp_reply *r);

@@ -141,6 +141,7 @@ struct mg_smtp_config *mg_smtp_config_load(GKeyFile *kf, GError **err)
         !mg_config_get_duration(kf, G, "next-hop-connect-timeout", &c->next_hop_connect_timeout, err) ||
         !mg_config_get_duration(kf, G, "next-hop-timeout", &c->next_hop_timeout, err) ||
         !mg_config_get_duration(kf, G, "next-hop-final-timeout", &c->next_hop_final_timeout, err) ||
+        !mg_config_get_duration(kf, G, "next-hop-reuse", &c->next_hop_reuse, err) ||
         !(clients = mg_config_get_string(kf, G, "allowed-clients", err)) ||
         !(domains = mg_config_get_string(kf, G, "relay-domains", err)) ||
         !mg_config_get_uint(kf, G, "max-connections", 100000, &c->max_connections, err) ||

@@ -27,6 +27,7 @@ struct mg_smtp_config {
     double next_hop_connect_timeout;
     double next_hop_timeout;     /* greeting, EHLO, MAIL, RCPT, DATA (4 min, see 70-smtp.conf) */
     double next_hop_final_timeout; /* the reply to the final "." (7 min) */
+    double next_hop_reuse;       /* keep a session's clean next-hop connection for others (0: no) */
     struct mg_cidr *clients;
     size_t n_clients;
     char **relay_domains;        /* lowercased; ".example.jp" matches subdomains; "*" any */

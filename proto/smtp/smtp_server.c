@@ -111,8 +111,10 @@ struct mg_smtp_server *mg_smtp_server_new(struct mg_engine_ref *er, GError **err
         g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "out of memory");
         return NULL;
     }
+    mg_smtp_nhcache_init(&s->nhcache);
     struct mg_listener_opts o = listener_opts(g->cfg);
     if (!mg_front_init(&s->front, "smtp", &g->base, g->cfg->listen, &o, (unsigned)g->cfg->engine_workers, err)) {
+        mg_smtp_nhcache_destroy(&s->nhcache);
         free(s);
         return NULL;
     }
@@ -155,6 +157,8 @@ bool mg_smtp_server_reload(struct mg_smtp_server *s, struct mg_engine_ref *er, G
     }
     struct mg_listener_opts o = listener_opts(g->cfg);
     mg_front_swap(&s->front, &g->base, &o);
+    /* The next hop or its TLS settings may have changed. */
+    mg_smtp_nhcache_flush(&s->nhcache);
     mg_log(MG_LOG_NOTICE, NULL, NULL, "smtp reloaded: engine generation %u, next hop %s",
            er->generation, g->cfg->next_hop);
     return true;
@@ -168,13 +172,17 @@ double mg_smtp_server_drain_timeout(const struct mg_smtp_server *s)
 unsigned mg_smtp_server_drain(struct mg_smtp_server *s, double deadline)
 {
     /* After the deadline, sessions get a few seconds to say 421 and close. */
-    return mg_front_drain(&s->front, deadline);
+    unsigned left = mg_front_drain(&s->front, deadline);
+    mg_smtp_nhcache_flush(&s->nhcache);
+    return left;
 }
 
 unsigned mg_smtp_server_port(const struct mg_smtp_server *s) { return mg_listener_port(s->front.listener); }
 
 void mg_smtp_server_free(struct mg_smtp_server *s)
 {
-    if (s && mg_front_destroy(&s->front, "smtp"))
-        free(s);
+    if (!s || !mg_front_destroy(&s->front, "smtp"))
+        return;
+    mg_smtp_nhcache_destroy(&s->nhcache);
+    free(s);
 }

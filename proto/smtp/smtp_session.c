@@ -127,6 +127,10 @@ static void do_mail(struct mg_smtp_session *ss, const struct mg_smtp_cmd *c)
      * been closed by the next hop meanwhile: then open a fresh one once. */
     for (int attempt = 0; attempt < 2; attempt++) {
         bool reused = ss->next.open;
+        /* Or one an earlier session left (smtp_nhcache.h), same rules. */
+        if (!reused && attempt == 0 &&
+            mg_smtp_nhcache_take(&ss->srv->nhcache, &ss->next, ss->gen, cfg->next_hop_reuse))
+            reused = true;
         if (!ss->next.open) {
             if (!mg_smtp_client_open(&ss->next, cfg, ss->gen->tls_client,
                                      mg_listener_abort_fd(ss->srv->front.listener), &r)) {
@@ -502,6 +506,20 @@ static void session_main(int fd, const struct mg_peer *peer, void *ud)
         refuse_loop(&ss);
     } else {
         session_loop(&ss);
+    }
+    /* The next-hop connection serves a later session if this one's
+     * settings are still the current ones and the next hop confirms that no
+     * transaction is left open on it (RSET: a session that ended inside
+     * DATA leaves our MAIL and RCPTs there). The client has had its last
+     * reply already. */
+    if (ss.next.open && !ss.tx.active && ss.gen->cfg->next_hop_reuse > 0 &&
+        !mg_listener_draining(srv->front.listener)) {
+        struct mg_smtp_gen *cur = mg_smtp_server_gen(srv);
+        struct mg_smtp_reply r;
+        /* 5 s, like QUIT's: the session still counts as a connection. */
+        if (cur == ss.gen && mg_smtp_client_cmd_within(&ss.next, "RSET", 5, &r) == 250)
+            mg_smtp_nhcache_park(&srv->nhcache, &ss.next, ss.gen, ss.gen->cfg->next_hop_reuse);
+        mg_smtp_gen_put(cur);
     }
     next_close(&ss);
     mg_log(MG_LOG_INFO, ss.id, NULL,

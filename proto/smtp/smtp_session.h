@@ -14,6 +14,7 @@
 #include "proto/smtp/smtp_cmd.h"
 #include "proto/smtp/smtp_config.h"
 #include "proto/smtp/smtp_io.h"
+#include "proto/smtp/smtp_nhcache.h"
 #include "proto/smtp/smtp_server.h"
 #include "server/front.h"
 #include "server/listener.h"
@@ -33,6 +34,7 @@ struct mg_smtp_server {
     struct mg_front front;       /* listener, engine pool, current generation */
     atomic_bool next_hop_smtputf8; /* learnt from the last next-hop EHLO */
     atomic_ulong session_seq;
+    struct mg_smtp_nhcache nhcache; /* idle next-hop connections between sessions */
 };
 
 struct mg_smtp_gen *mg_smtp_server_gen(struct mg_smtp_server *s);

@@ -548,7 +548,7 @@ static bool run_in_worker(struct mg_sandbox *sb, const char *name, const uint8_t
 {
     /* The input's SHA-256 only matters once some input has killed a
      * worker: hashing every input up front cost more than the rest of the
-     * hand-off (glib's SHA-256, ~7 ms for a 1 MB attachment mail). An
+     * hand-off (glib's SHA-256: 6 ms for a mail with a 1 MB attachment). An
      * input hashed late (its first failure) still counts from 1, and the
      * count is read from the state file then (mg_poison_killed). */
     pthread_mutex_lock(&sb->lock);

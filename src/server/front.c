@@ -10,6 +10,11 @@ void mg_gen_init(struct mg_gen *g, void (*destroy)(struct mg_gen *g))
     g->destroy = destroy;
 }
 
+void mg_gen_get(struct mg_gen *g)
+{
+    atomic_fetch_add(&g->refs, 1);
+}
+
 void mg_gen_put(struct mg_gen *g)
 {
     if (g && atomic_fetch_sub(&g->refs, 1) == 1)
@@ -35,7 +40,7 @@ struct mg_gen *mg_front_gen(struct mg_front *f)
 {
     pthread_mutex_lock(&f->lock);
     struct mg_gen *g = f->gen;
-    atomic_fetch_add(&g->refs, 1);
+    mg_gen_get(g);
     pthread_mutex_unlock(&f->lock);
     return g;
 }

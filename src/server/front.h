@@ -25,6 +25,8 @@ struct mg_gen {
 
 /* One reference, held by whoever made it. */
 void mg_gen_init(struct mg_gen *g, void (*destroy)(struct mg_gen *g));
+/* Another reference on g, which the caller holds one of already. */
+void mg_gen_get(struct mg_gen *g);
 /* Drops a reference (NULL: nothing). */
 void mg_gen_put(struct mg_gen *g);
 

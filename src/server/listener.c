@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <gio/gio.h>
+#include <openssl/err.h>
 
 #include "core/log.h"
 
@@ -36,7 +37,20 @@ struct mg_listener {
     unsigned active;
     GHashTable *per_ip;           /* ip string -> count */
     bool draining;
+
+    /* Session threads are kept for the next connection (SPARE_MAX idle
+     * at most, each for SPARE_SECONDS): clients such as smtp-source or a
+     * sending MTA under load open one connection per message, and a thread
+     * per connection cost a clone, a stack and its release every time. */
+    unsigned threads;             /* session threads alive, busy or idle */
+    unsigned spare;               /* idle ones waiting in conn_main */
+    struct conn_arg *handoff;     /* a connection for one idle thread */
+    bool closing;                 /* mg_listener_free: idle threads leave */
+    pthread_cond_t spare_cv, gone_cv;
 };
+
+enum { SPARE_MAX = 64 };
+#define SPARE_SECONDS 10.0
 
 struct conn_arg {
     struct mg_listener *l;
@@ -170,6 +184,8 @@ struct mg_listener *mg_listener_new(const char *addr, const struct mg_listener_o
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&l->idle, &ca);
+    pthread_cond_init(&l->spare_cv, &ca);
+    pthread_cond_init(&l->gone_cv, &ca);
     pthread_condattr_destroy(&ca);
     l->opts = *o;
     l->per_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -218,13 +234,51 @@ static void conn_done(struct mg_listener *l, const char *ip)
     pthread_mutex_unlock(&l->lock);
 }
 
+static struct timespec abs_in(double s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)s;
+    ts.tv_nsec += (long)((s - (double)(time_t)s) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
 static void *conn_main(void *p)
 {
     struct conn_arg *a = p;
-    a->l->fn(a->fd, &a->peer, a->l->ud);
-    conn_done(a->l, a->peer.ip);
-    free(a);
-    return NULL;
+    struct mg_listener *l = a->l;
+    for (;;) {
+        /* A kept thread starts each connection as a new thread would: no
+         * OpenSSL errors left over from the last one's TLS. */
+        ERR_clear_error();
+        l->fn(a->fd, &a->peer, l->ud);
+        conn_done(l, a->peer.ip);
+        free(a);
+        a = NULL;
+        pthread_mutex_lock(&l->lock);
+        if (!l->closing && !l->draining && l->spare < SPARE_MAX) {
+            struct timespec dl = abs_in(SPARE_SECONDS);
+            l->spare++;
+            while (l->handoff == NULL && !l->closing) {
+                if (pthread_cond_timedwait(&l->spare_cv, &l->lock, &dl) == ETIMEDOUT)
+                    break;
+            }
+            l->spare--;
+            a = l->handoff;  /* taken even after a timeout: it was meant for us */
+            l->handoff = NULL;
+        }
+        if (a == NULL) {
+            l->threads--;
+            pthread_cond_broadcast(&l->gone_cv);
+            pthread_mutex_unlock(&l->lock);
+            return NULL;
+        }
+        pthread_mutex_unlock(&l->lock);
+    }
 }
 
 /* Returns 0 accepted, 1 over the total cap, 2 over the per-IP cap. */
@@ -277,7 +331,14 @@ static void accept_one(struct mg_listener *l)
     }
     a->fd = fd;
     pthread_mutex_lock(&l->lock); /* opts change on reload */
+    if (l->spare > 0 && l->handoff == NULL) {
+        l->handoff = a;
+        pthread_cond_signal(&l->spare_cv);
+        pthread_mutex_unlock(&l->lock);
+        return;
+    }
     size_t stack = l->opts.thread_stack ? l->opts.thread_stack : 512 * 1024;
+    l->threads++;
     pthread_mutex_unlock(&l->lock);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -287,6 +348,9 @@ static void accept_one(struct mg_listener *l)
     int rc = pthread_create(&t, &attr, conn_main, a);
     pthread_attr_destroy(&attr);
     if (rc != 0) {
+        pthread_mutex_lock(&l->lock);
+        l->threads--;
+        pthread_mutex_unlock(&l->lock);
         mg_log(MG_LOG_ERROR, NULL, NULL, "cannot start a session thread: %s", strerror(rc));
         if (l->busy)
             l->busy(fd, &a->peer, false, l->ud);
@@ -396,9 +460,19 @@ void mg_listener_free(struct mg_listener *l)
     if (!l)
         return;
     mg_listener_stop(l);
+    /* Idle kept threads leave now; busy ones cannot exist here (only
+     * after mg_listener_drain returned 0). */
+    pthread_mutex_lock(&l->lock);
+    l->closing = true;
+    pthread_cond_broadcast(&l->spare_cv);
+    while (l->threads > 0)
+        pthread_cond_wait(&l->gone_cv, &l->lock);
+    pthread_mutex_unlock(&l->lock);
     close(l->drain_fd);
     close(l->abort_fd);
     g_hash_table_destroy(l->per_ip);
+    pthread_cond_destroy(&l->spare_cv);
+    pthread_cond_destroy(&l->gone_cv);
     pthread_cond_destroy(&l->idle);
     pthread_mutex_destroy(&l->lock);
     free(l);

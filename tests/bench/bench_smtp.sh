@@ -28,9 +28,12 @@ wait_port "$SINK"
 # scratch-dir = /run/mugai under the shipped systemd unit; doc/sandbox.md).
 SCRATCH=$(mktemp -d /dev/shm/mugai-bench.XXXXXX)
 chmod 755 "$SCRATCH"
+# NO_SCRATCH=1: leave it out (to compare with builds older than the key).
+SCRATCH_LINE="scratch-dir = $SCRATCH"
+[ -z "${NO_SCRATCH:-}" ] || SCRATCH_LINE=
 cat >"$T/mugai.conf" <<C
 [sandbox]
-scratch-dir = $SCRATCH
+$SCRATCH_LINE
 [general]
 tmpdir = $T
 audit = off
@@ -102,7 +105,31 @@ N=$N10; run "10KB direct ($N msgs)" $SINK -m $N -l 10240
 N=$N10; run "10KB via mugai ($N msgs)" $MP -m $N -l 10240
 N=$N1M; run "1MB docx direct ($N msgs)" $SINK -m $N -F "$T/docx.eml"
 N=$N1M; run "1MB docx via mugai ($N msgs)" $MP -m $N -F "$T/docx.eml"
-echo "mugai peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$MPID/status)"
+# Peak RSS of the front end, and of the largest sandbox worker (the
+# workers share libclamav's database copy-on-write, so these do not add up).
+python3 - "$MPID" <<'P'
+import os, sys
+kids = {}
+for p in os.listdir("/proc"):
+    if p.isdigit():
+        try:
+            st = open("/proc/%s/stat" % p).read()
+        except OSError:
+            continue
+        kids.setdefault(int(st[st.rindex(")") + 2:].split()[1]), []).append(int(p))
+def hwm(pid):
+    try:
+        return int(next(l.split()[1] for l in open("/proc/%d/status" % pid) if l.startswith("VmHWM")))
+    except (OSError, StopIteration):
+        return 0
+front = int(sys.argv[1])
+desc, todo = [], list(kids.get(front, []))
+while todo:
+    q = todo.pop()
+    desc.append(q)
+    todo += kids.get(q, [])
+print("mugai peak RSS: front end %d kB, largest worker %d kB" % (hwm(front), max([hwm(d) for d in desc] or [0])))
+P
 python3 - "$T/res" <<'P'
 import re, sys
 v = [float(re.search(r"([\d.]+) msg/s", l).group(1)) for l in open(sys.argv[1])]

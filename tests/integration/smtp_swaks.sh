@@ -229,6 +229,19 @@ touch "$T/s7b.restarted"
 wait "$kept"
 check "a next-hop connection closed between transactions is reopened" test $? -eq 0 || cat "$T/s7b.out"
 
+# 7b2. Across sessions ([smtp] next-hop-reuse): a session's clean next-hop
+# connection stays open for the next session; when the next hop has closed
+# it meanwhile, the next session's MAIL opens a fresh one.
+out=$("${SW[@]}" --to user@lg.example.jp --header "Subject: reuse one" 2>&1)
+check "reuse: first session delivered" grep -q "<-  250 2.0.0" <<<"$out"
+sleep 0.3
+kept_conns=$(ss -Htn state established "( dport = :$SINK_PORT )" | wc -l)
+check "reuse: the ended session's next-hop connection is kept open" test "$kept_conns" -ge 1
+stop_pid "$SINK_PID"
+SINK_PORT_WANT=$SINK_PORT start_sink sink1r
+out=$("${SW[@]}" --to user@lg.example.jp --header "Subject: reuse two" 2>&1)
+check "reuse: a kept connection the next hop closed is replaced at MAIL" grep -q "<-  250 2.0.0" <<<"$out"
+
 # 7c. The next hop refuses DATA with 5xx: relayed as 5xx, and the next
 # transaction on the same session and next-hop connection still works.
 script >"$T/s7c.out" <<'S'
