@@ -214,6 +214,10 @@ static void dec_word_b(struct dec *d, const char *t, size_t n)
 
 bool mg_mail_hdr_decode(const char *raw, size_t len, struct mg_buf *out, size_t *errors)
 {
+    /* Nothing to decode; raw may be NULL then (an RFC 2231 parameter with
+     * no plain value), and NULL + 0 is undefined behaviour. */
+    if (len == 0)
+        return !mg_buf_failed(out);
     struct dec d;
     memset(&d, 0, sizeof(d));
     d.out = out;

@@ -258,10 +258,25 @@ static void test_clean_text(void **state)
     mg_buf_free(&b);
 }
 
+/* Found by fuzz_mail: an empty value reaches the decoder as (NULL, 0);
+ * it decodes to nothing, without pointer arithmetic on NULL. */
+static void test_decode_empty(void **state)
+{
+    (void)state;
+    struct mg_buf b;
+    mg_buf_init(&b);
+    size_t e = 0;
+    assert_true(mg_mail_hdr_decode(NULL, 0, &b, &e));
+    assert_int_equal(b.len, 0);
+    assert_int_equal(e, 0);
+    mg_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_basic),
+        cmocka_unit_test(test_decode_empty),
         cmocka_unit_test(test_decode_iso2022jp_cp50220),
         cmocka_unit_test(test_decode_split_character),
         cmocka_unit_test(test_decode_raw_8bit),
