@@ -33,6 +33,8 @@ import sys
 import tempfile
 import time
 
+import proctree
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
@@ -57,28 +59,8 @@ def wait_port(port, seconds=15):
 
 
 def cpu_tree(pid):
-    """CPU seconds of pid and its descendants (mugai's spawner and sandbox
-    workers; cutime/cstime hold reaped ones)."""
-    tck = os.sysconf("SC_CLK_TCK")
-    kids = {}
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            try:
-                st = open("/proc/%s/stat" % p).read()
-            except OSError:
-                continue
-            kids.setdefault(int(st[st.rindex(")") + 2:].split()[1]), []).append(int(p))
-    tot, todo = 0, [pid]
-    while todo:
-        q = todo.pop()
-        todo += kids.get(q, [])
-        try:
-            f = open("/proc/%d/stat" % q).read()
-            f = f[f.rindex(")") + 2:].split()
-            tot += int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
-        except OSError:
-            pass
-    return tot / tck
+    """CPU seconds of pid and its descendants (proctree.py)."""
+    return proctree.cpu_seconds(pid)
 
 
 def chunked(data, size=65536):

@@ -55,34 +55,8 @@ wait_port "$MP"
 # A 1 MB .docx (stored, so it stays 1 MB) in a MIME message for smtp-source -F.
 python3 "$(dirname "$0")/gen_docx.py" "$T/report.docx" "$T/docx.eml"
 
-# CPU seconds (user+sys) of a process and all its descendants (mugai's
-# spawner and sandbox workers are its children), from /proc.
-cpu_tree() {
-    python3 - "$1" <<'P'
-import os, sys
-tck = os.sysconf("SC_CLK_TCK")
-kids = {}
-for p in os.listdir("/proc"):
-    if p.isdigit():
-        try:
-            st = open("/proc/%s/stat" % p).read()
-        except OSError:
-            continue
-        kids.setdefault(int(st[st.rindex(")") + 2:].split()[1]), []).append(int(p))
-tot, todo = 0, [int(sys.argv[1])]
-while todo:
-    pid = todo.pop()
-    todo += kids.get(pid, [])
-    try:  # the process line includes threads that already exited; cutime
-        # and cstime hold reaped children (workers replaced after max-jobs)
-        f = open("/proc/%d/stat" % pid).read()
-        f = f[f.rindex(")") + 2:].split()
-        tot += int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
-    except OSError:
-        pass
-print("%.2f" % (tot / tck))
-P
-}
+# CPU seconds of a process and its descendants (tests/bench/proctree.py).
+cpu_tree() { python3 "$(dirname "$0")/proctree.py" cpu "$1"; }
 
 run() { # label port args...
     local label=$1 p=$2; shift 2
@@ -107,29 +81,8 @@ N=$N1M; run "1MB docx direct ($N msgs)" $SINK -m $N -F "$T/docx.eml"
 N=$N1M; run "1MB docx via mugai ($N msgs)" $MP -m $N -F "$T/docx.eml"
 # Peak RSS of the front end, and of the largest sandbox worker (the
 # workers share libclamav's database copy-on-write, so these do not add up).
-python3 - "$MPID" <<'P'
-import os, sys
-kids = {}
-for p in os.listdir("/proc"):
-    if p.isdigit():
-        try:
-            st = open("/proc/%s/stat" % p).read()
-        except OSError:
-            continue
-        kids.setdefault(int(st[st.rindex(")") + 2:].split()[1]), []).append(int(p))
-def hwm(pid):
-    try:
-        return int(next(l.split()[1] for l in open("/proc/%d/status" % pid) if l.startswith("VmHWM")))
-    except (OSError, StopIteration):
-        return 0
-front = int(sys.argv[1])
-desc, todo = [], list(kids.get(front, []))
-while todo:
-    q = todo.pop()
-    desc.append(q)
-    todo += kids.get(q, [])
-print("mugai peak RSS: front end %d kB, largest worker %d kB" % (hwm(front), max([hwm(d) for d in desc] or [0])))
-P
+read -r rss_front rss_worker < <(python3 "$(dirname "$0")/proctree.py" rss "$MPID")
+echo "mugai peak RSS: front end $rss_front kB, largest worker $rss_worker kB"
 python3 - "$T/res" <<'P'
 import re, sys
 v = [float(re.search(r"([\d.]+) msg/s", l).group(1)) for l in open(sys.argv[1])]
