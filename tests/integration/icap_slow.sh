@@ -181,8 +181,9 @@ check "mugai still answers ($r)" test "$r" = 204
 # Up to 64 idle session threads are kept for 10 s for the next connection
 # (src/server/listener.c SPARE_MAX, SPARE_SECONDS): bounded at once, gone
 # after that.
+# (plus a few sessions that may still be closing: far below the 200 clients).
 thx=$(threads)
-check "idle session threads kept are bounded ($th0 before, $thx now)" test "$thx" -le $((th0 + 64))
+check "idle session threads kept are bounded ($th0 before, $thx now)" test "$thx" -le $((th0 + 64 + 16))
 for i in $(seq 1 75); do [ "$(fds)" -le "$fd0" ] && [ "$(threads)" -le "$th0" ] && break; sleep 0.2; done
 fd1=$(fds); th1=$(threads)
 echo "after: $fd1 descriptors, $th1 threads"
