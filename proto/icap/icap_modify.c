@@ -453,7 +453,12 @@ static bool decode_body(struct mg_icap_tx *tx, struct decode_ctx *dc)
     if (st == MG_ICAP_DEC_OK)
         return true;
     if (st < 0 && dc->res.poison) {
-        reject(tx, MG_R_POISON, dc->res.worker_failure, false);
+        /* Blocked like a poison job, and kept like one: the body as it
+         * came (still encoded) goes to quarantine for the administrator. */
+        struct mg_sandbox_result res;
+        mg_sandbox_reject(tx->gen->er->sandbox, tx->name, MG_R_POISON, dc->res.worker_failure, &res);
+        answer_job(tx, &res, false, dc->raw, dc->len, NULL, 0, false);
+        mg_sandbox_result_clear(&res);
     } else if (st < 0 || st == MG_ICAP_DEC_NOMEM) {
         mg_log(MG_LOG_ERROR, NULL, tx->name, "Content-Encoding %s: decoding in the sandbox worker failed: %s", dc->ce,
                st < 0 && dc->res.worker_failure ? dc->res.worker_failure : "out of memory or disk space");

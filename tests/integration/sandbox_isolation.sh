@@ -90,6 +90,22 @@ r=$(send small2 "$T/small.gz")
 check "a small gzip body after all that: answered ($r)" bash -c "[ '${r%% *}' = 200 ] || [ '${r%% *}' = 204 ]"
 stop_pid "$MUGAI_PID"
 
+# A body whose decoding kills its worker (here: the worker's time limit,
+# [sandbox] timeout = 100ms, on 300 MB of output) three times in a row
+# (poison-after = 3) is poison: the first two get 500, the third is
+# blocked with the 403 page and the body as it came is kept in quarantine,
+# like a poison job.
+conf "$T/poison.conf" seccomp 1G 1G
+printf 'timeout = 100ms\n' >>"$T/poison.conf"
+start_mugai "$T/poison.conf"
+r1=$(send p1 "$T/bomb.gz"); r2=$(send p2 "$T/bomb.gz"); r3=$(send p3 "$T/bomb.gz")
+check "decoding that outlives the worker's time: 500, 500 ($r1, $r2)" test "${r1%% *} ${r2%% *}" = "500 500"
+check "the third time in a row: poison, blocked ($r3)" test "$r3" = "200 HTTP/1.1 403 Forbidden"
+check "  audited with reason poison" grep -q '"reason":"poison"' "$T/audit.log"
+check "  the encoded body is in quarantine" \
+    bash -c "grep -l 'reason=poison' '$T'/quarantine/records/*.ini >/dev/null 2>&1"
+stop_pid "$MUGAI_PID"
+
 # The same 20 MB body with mode = off (decoding in the serving process,
 # no worker limits): decoded and answered, not 500.
 conf "$T/off.conf" off 4M 100M
