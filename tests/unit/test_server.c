@@ -30,8 +30,11 @@ static void slow_job(void *arg)
     atomic_fetch_add(&done, 1);
 }
 
+typedef bool (*run_fn)(struct mg_workpool *, mg_work_fn, void *, double);
+
 struct runner {
     struct mg_workpool *p;
+    run_fn run;        /* mg_workpool_run or mg_workpool_run_here */
     bool ok;
     useconds_t us;
 };
@@ -39,22 +42,23 @@ struct runner {
 static void *run_thread(void *a)
 {
     struct runner *r = a;
-    r->ok = mg_workpool_run(r->p, slow_job, (void *)(uintptr_t)r->us, 5.0);
+    r->ok = r->run(r->p, slow_job, (void *)(uintptr_t)r->us, 5.0);
     return NULL;
 }
 
-static void test_workpool_bounds(void **state)
+/* Six 50 ms jobs through a pool of two: all run, never more than two. */
+static void check_bounds(run_fn run)
 {
-    (void)state;
     struct mg_workpool *p = mg_workpool_new(2);
     assert_non_null(p);
     assert_int_equal(mg_workpool_size(p), 2);
     pthread_t t[6];
     struct runner r[6];
+    atomic_store(&running, 0);
     atomic_store(&max_running, 0);
     atomic_store(&done, 0);
     for (int i = 0; i < 6; i++) {
-        r[i] = (struct runner){ .p = p, .us = 50000 };
+        r[i] = (struct runner){ .p = p, .run = run, .us = 50000 };
         assert_int_equal(pthread_create(&t[i], NULL, run_thread, &r[i]), 0);
     }
     for (int i = 0; i < 6; i++) {
@@ -66,66 +70,37 @@ static void test_workpool_bounds(void **state)
     mg_workpool_free(p);
 }
 
-static void test_workpool_queue_timeout(void **state)
+/* The only slot is busy for 0.4 s: a 0.1 s queue wait gives up and its job
+ * never runs; a later call with time to wait runs. */
+static void check_queue_timeout(run_fn run)
 {
-    (void)state;
     struct mg_workpool *p = mg_workpool_new(1);
     assert_non_null(p);
     atomic_store(&done, 0);
     pthread_t t;
-    struct runner busy = { .p = p, .us = 400000 };
+    struct runner busy = { .p = p, .run = run, .us = 400000 };
     assert_int_equal(pthread_create(&t, NULL, run_thread, &busy), 0);
     usleep(50000);
-    /* The only worker is busy for 0.4 s: a 0.1 s queue wait gives up. */
-    assert_false(mg_workpool_run(p, slow_job, (void *)(uintptr_t)1000, 0.1));
+    assert_false(run(p, slow_job, (void *)(uintptr_t)1000, 0.1));
     pthread_join(t, NULL);
     assert_true(busy.ok);
-    assert_int_equal(atomic_load(&done), 1); /* the abandoned job never ran */
-    assert_true(mg_workpool_run(p, slow_job, (void *)(uintptr_t)1000, 1.0));
+    assert_int_equal(atomic_load(&done), 1);
+    assert_true(run(p, slow_job, (void *)(uintptr_t)1000, 1.0));
     mg_workpool_free(p);
 }
 
-static void *run_here_thread(void *a)
+static void test_workpool_bounds(void **state)
 {
-    struct runner *r = a;
-    r->ok = mg_workpool_run_here(r->p, slow_job, (void *)(uintptr_t)r->us, 5.0);
-    return NULL;
+    (void)state;
+    check_bounds(mg_workpool_run);
+    check_queue_timeout(mg_workpool_run);
 }
 
 static void test_workpool_run_here_bounds(void **state)
 {
     (void)state;
-    struct mg_workpool *p = mg_workpool_new(2);
-    assert_non_null(p);
-    pthread_t t[6];
-    struct runner r[6];
-    atomic_store(&running, 0);
-    atomic_store(&max_running, 0);
-    atomic_store(&done, 0);
-    for (int i = 0; i < 6; i++) {
-        r[i] = (struct runner){ .p = p, .us = 50000 };
-        assert_int_equal(pthread_create(&t[i], NULL, run_here_thread, &r[i]), 0);
-    }
-    for (int i = 0; i < 6; i++) {
-        pthread_join(t[i], NULL);
-        assert_true(r[i].ok);
-    }
-    assert_int_equal(atomic_load(&done), 6);
-    assert_int_equal(atomic_load(&max_running), 2);
-    /* One slot busy for 0.4 s in a pool of one: a 0.1 s wait gives up. */
-    mg_workpool_free(p);
-    p = mg_workpool_new(1);
-    assert_non_null(p);
-    struct runner busy = { .p = p, .us = 400000 };
-    assert_int_equal(pthread_create(&t[0], NULL, run_here_thread, &busy), 0);
-    usleep(50000);
-    atomic_store(&done, 0);
-    assert_false(mg_workpool_run_here(p, slow_job, (void *)(uintptr_t)1000, 0.1));
-    pthread_join(t[0], NULL);
-    assert_true(busy.ok);
-    assert_int_equal(atomic_load(&done), 1); /* only the busy one ran */
-    assert_true(mg_workpool_run_here(p, slow_job, (void *)(uintptr_t)1000, 1.0));
-    mg_workpool_free(p);
+    check_bounds(mg_workpool_run_here);
+    check_queue_timeout(mg_workpool_run_here);
 }
 
 static double now_s(void)
@@ -199,10 +174,10 @@ static void test_workpool_run_here_order(void **state)
     struct mg_workpool *p = mg_workpool_new(1);
     assert_non_null(p);
     pthread_t busy_t, t[6];
-    struct runner busy = { .p = p, .us = 300000 };
+    struct runner busy = { .p = p, .run = mg_workpool_run_here, .us = 300000 };
     struct ordered o[6];
     atomic_store(&order_next, 0);
-    assert_int_equal(pthread_create(&busy_t, NULL, run_here_thread, &busy), 0);
+    assert_int_equal(pthread_create(&busy_t, NULL, run_thread, &busy), 0);
     usleep(20000);
     for (int i = 0; i < 6; i++) {
         o[i] = (struct ordered){ .p = p, .ran_as = -1 };
@@ -306,7 +281,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_workpool_bounds),
-        cmocka_unit_test(test_workpool_queue_timeout),
         cmocka_unit_test(test_workpool_run_here_bounds),
         cmocka_unit_test(test_workpool_run_here_fifo),
         cmocka_unit_test(test_workpool_run_here_order),
