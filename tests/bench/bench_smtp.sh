@@ -141,7 +141,12 @@ echo "load: $(uptime)"
 echo "machine: $(nproc) CPUs, $(grep 'model name' /proc/cpuinfo | head -1 | cut -d: -f2 | sed 's/^ *//'), $(uname -sr)"
 N=$N10; run "10KB direct ($N msgs)" $SINK - "" -m $N -l 10240
 N=$N10; run "10KB via mugai ($N msgs)" $MP mugai $MPID -m $N -l 10240
-[ -z "$PFP" ] || { N=$N10; run "10KB via Postfix ($N msgs)" $PFP Postfix $PFPID -m $N -l 10240; }
+if [ -n "$PFP" ]; then
+    N=$N10; run "10KB via Postfix ($N msgs)" $PFP Postfix $PFPID -m $N -l 10240
+    # Where Postfix's CPU went, since it started (its start-up is a small
+    # part): per process name, and the processes that had exited.
+    echo "  Postfix CPU seconds by process: $(python3 "$HERE/proctree.py" names "$PFPID")"
+fi
 N=$N1M; run "1MB docx direct ($N msgs)" $SINK - "" -m $N -F "$T/docx.eml"
 N=$N1M; run "1MB docx via mugai ($N msgs)" $MP mugai $MPID -m $N -F "$T/docx.eml"
 [ -z "$PFP" ] || { N=$N1M; run "1MB docx via Postfix ($N msgs)" $PFP Postfix $PFPID -m $N -F "$T/docx.eml"; }
