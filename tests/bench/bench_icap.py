@@ -58,9 +58,11 @@ def free_port():
     return p
 
 
-def wait_port(port, seconds=15):
+def wait_port(port, seconds=15, proc=None):
+    """Whether 127.0.0.1:port accepts within seconds (False at once if
+    proc, the server, has exited)."""
     t = time.time() + seconds
-    while time.time() < t:
+    while time.time() < t and (proc is None or proc.poll() is None):
         try:
             socket.create_connection(("127.0.0.1", port), 1).close()
             return True
@@ -239,10 +241,10 @@ def main():
             return 1
         servers = [("mugai", mport, b"respmod", mugai)]
         for sname, port, svc, p in started:
-            if wait_port(port, 60):
+            if wait_port(port, 60, p):
                 servers.append((sname, port, svc, p))
             else:
-                print("%s did not start (see its log in %s with KEEP=1)" % (sname, tmp))
+                print("%s did not start, its row is left out (KEEP=1 keeps its log in %s)" % (sname, tmp))
         for sname, port, svc, p in servers[1:]:
             if svc == b"virus_scan" and not detects_eicar(port, svc):
                 print("c-icap virus_scan does not detect EICAR: its signatures are not loaded "
