@@ -22,11 +22,13 @@
 #define MG_TEDDY_W 6   /* bytes per position the SIMD prefilter tests */
 #define MG_VBMI_W 5    /* anchor bytes the AVX-512 VBMI class filter tests */
 
-/* Byte class of the VBMI filter: the byte without its ASCII case bit (0x20),
- * so 7 bits and one 128-entry vpermi2b table per anchor byte and bank. */
+/* Table index of a byte in the VBMI filter: its low 7 bits, which is what
+ * vpermi2b looks up in a 128-entry table (bit 7 is ignored by the
+ * instruction, so the raw byte is the index: no class computation). A byte
+ * and its x ^ 0x80 twin share an entry; nocase letters set both cases. */
 static inline uint8_t mg_scan_class(uint8_t x)
 {
-    return (uint8_t)((x & 0x1f) | ((x >> 1) & 0x60));
+    return (uint8_t)(x & 0x7f);
 }
 
 struct mg_spat {
