@@ -2,7 +2,7 @@
  * (scanner_avx512.c) needs two vpshufb per byte and bank and so six anchor
  * bytes to be selective, this one looks up each byte in a 128-entry table
  * with one vpermi2b per bank. vpermi2b ignores bit 7 of its index, so the
- * raw bytes loaded from buf are the indexes (mg_scan_class): a byte shares
+ * raw bytes loaded from buf are the indexes (mg_scan_vbmi_index): a byte shares
  * its entry only with its x ^ 0x80 twin, and MG_VBMI_W = 5 anchor bytes
  * suffice. Candidate masks are kept for 64 blocks (4 KiB) and handled after
  * them. Masked loads at the end of a buffer: no copy, no read past the end. */
