@@ -21,6 +21,36 @@ static gpointer init_gmime(gpointer unused)
     return NULL;
 }
 
+/* The first item at or below it that libclamav found a virus in. Items are
+ * never deeper than [limits] max-depth (the engine blocks deeper ones), so
+ * the recursion is bounded; 64 is a guard on top. */
+static const struct mg_item *virus_below(const struct mg_item *it, unsigned depth)
+{
+    if (it == NULL || it->reason == MG_R_VIRUS)
+        return it;
+    for (size_t i = 0; i < it->n_children && depth < 64; i++) {
+        const struct mg_item *v = virus_below(it->children[i], depth + 1);
+        if (v != NULL)
+            return v;
+    }
+    return NULL;
+}
+
+/* A message that carries a virus anywhere (an attachment, a zip inside
+ * one, a forwarded message) is blocked as a whole, not delivered without
+ * the infected part: its text is the bait. libclamav, unpacking the whole
+ * message, used to give that verdict; it no longer unpacks mails whose
+ * parts mugai scans one by one (job.c), so the walker keeps it. */
+static void block_if_virus(struct mg_mail_ctx *c)
+{
+    for (size_t i = 0; i < c->n_atts && !mg_mail_stopped(c); i++) {
+        const struct mg_item *v = virus_below(c->atts[i].it, 0);
+        if (v != NULL)
+            mg_mail_whole_block(c, MG_R_VIRUS, "%s: %s", v->name,
+                                v->reason_detail ? v->reason_detail : "virus");
+    }
+}
+
 static bool mail_accepts(const struct mg_type *t, enum mg_class_action act)
 {
     return t->cls == MG_TC_MAIL && (act == MG_DO_SANITIZE || act == MG_DO_TO_TEXT);
@@ -139,6 +169,7 @@ static enum mg_verdict mail_run(struct mg_job *job, struct mg_item *in, struct m
     }
     if (!mg_mail_stopped(&c))
         mg_mail_walk(&c, msg);
+    block_if_virus(&c);
     /* Written straight into out: on BLOCKED or TEMPFAIL the engine ignores
      * what is there (contract.h). */
     if (!mg_mail_stopped(&c) && !mg_mail_build(&c, msg, out))

@@ -400,6 +400,20 @@ static bool is_winmail(GMimeObject *obj, const char *name)
            g_ascii_strcasecmp(name, "winmail.dat") == 0;
 }
 
+/* A body part is not an item, so the engine's antivirus pass over items
+ * does not see it, and libclamav does not unpack the mail itself (the
+ * engine turns its mail parser off because every attachment is an item):
+ * the decoded body is scanned here. A hit blocks the whole message, as
+ * libclamav's own verdict on the message did. */
+static bool body_virus(struct mg_mail_ctx *c, const uint8_t *p, size_t len)
+{
+    char sig[256];
+    if (!mg_job_av_found(c->job, c->in, p, len, sig, sizeof(sig)))
+        return false;
+    mg_mail_whole_block(c, MG_R_VIRUS, "%s", sig);
+    return true;
+}
+
 static void leaf(struct mg_mail_ctx *c, GMimeObject *obj, unsigned flags)
 {
     GMimeContentType *ct = g_mime_object_get_content_type(obj);
@@ -495,12 +509,14 @@ static void leaf(struct mg_mail_ctx *c, GMimeObject *obj, unsigned flags)
                        MG_R_ENCRYPTED, "PGP (inline)");
             goto out;
         }
-        mg_mail_body_text(c, bd, bl, cs);
+        if (!body_virus(c, bd, bl))
+            mg_mail_body_text(c, bd, bl, cs);
         goto out;
     }
     if (!attach && is_type(obj, "text", "html")) {
         const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
-        mg_mail_body_html(c, bd, bl, cs);
+        if (!body_virus(c, bd, bl))
+            mg_mail_body_html(c, bd, bl, cs);
         goto out;
     }
     if (!attach && is_type(obj, "image", "*") && g_mime_object_get_content_id(obj) != NULL &&

@@ -110,6 +110,14 @@ struct mg_item *mg_job_child_scanned(struct mg_job *job, struct mg_item *parent,
                                      const char *name, const uint8_t *data, size_t len,
                                      enum mg_type_class forced,
                                      const struct mg_ind_hits *before, double scan_seconds);
+/* Runs the antivirus over bytes that the sanitizer of item `it` passes on
+ * inside its own output without making them an item (a mail's text and HTML
+ * bodies: libclamav does not parse a mail whose parts mugai scans itself).
+ * True on a hit: the signature is in sig, logged and kept on `it`; the
+ * caller blocks. False when clean, when the antivirus is off, and when it
+ * could not scan (logged, as for items). */
+bool mg_job_av_found(struct mg_job *job, struct mg_item *it, const uint8_t *data, size_t len,
+                     char *sig, size_t siglen);
 /* The bytes to use in the rebuilt container: the output if SANITIZED, the
  * input if CLEAN, NULL if BLOCKED or TEMPFAIL. */
 const uint8_t *mg_item_result(struct mg_item *it, size_t *len);

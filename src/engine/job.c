@@ -327,6 +327,47 @@ static void verify(struct mg_job *job, struct mg_item *it)
     }
 }
 
+/* Runs the antivirus over data, which belongs to item it: true on a hit,
+ * with the signature logged, kept on the item and in sig. */
+static bool av_found(struct mg_job *job, struct mg_item *it, const uint8_t *data, size_t len,
+                     bool parts_scanned, char *sig, size_t siglen)
+{
+    switch (mg_av_scan(job->engine->av, data, len, parts_scanned, sig, siglen)) {
+    case MG_AV_VIRUS:
+        free(it->av_signature);
+        it->av_signature = strdup(sig);
+        mg_log(MG_LOG_NOTICE, job->id, it->path, "virus found: %s", sig);
+        return true;
+    case MG_AV_ERROR:
+        /* libclamav gives up on some malformed files; sanitizing is the
+         * first line, so this is reported, not fatal. */
+        mg_log(MG_LOG_INFO, job->id, it->path, "antivirus could not scan: %s", sig);
+        if (it->av_signature == NULL)
+            it->av_signature = g_strdup_printf("error: %s", sig);
+        return false;
+    default:
+        return false;
+    }
+}
+
+bool mg_job_av_found(struct mg_job *job, struct mg_item *it, const uint8_t *data, size_t len,
+                     char *sig, size_t siglen)
+{
+    return av_found(job, it, data, len, false, sig, siglen);
+}
+
+/* Containers whose sanitizer makes every member or part an item of its own,
+ * each scanned by libclamav in turn: libclamav need not unpack them too. */
+static bool parts_scanned_here(const struct mg_policy *pol, enum mg_type_class cls)
+{
+    enum mg_class_action act = pol->by_class[cls];
+    if (cls == MG_TC_ARCHIVE)
+        return act == MG_DO_SANITIZE;
+    if (cls == MG_TC_MAIL)
+        return act == MG_DO_SANITIZE || act == MG_DO_TO_TEXT;
+    return false;
+}
+
 static void dispatch(struct mg_job *job, struct mg_item *it, enum mg_type_class forced,
                      const struct mg_ind_hits *before)
 {
@@ -369,21 +410,9 @@ static void dispatch(struct mg_job *job, struct mg_item *it, enum mg_type_class 
         timed_scan(job, it->data, it->len, &it->ind_before);
 
     char sig[256];
-    bool members = it->type.cls == MG_TC_ARCHIVE && pol->by_class[MG_TC_ARCHIVE] == MG_DO_SANITIZE;
-    switch (mg_av_scan(job->engine->av, it->data, it->len, members, sig, sizeof(sig))) {
-    case MG_AV_VIRUS:
-        it->av_signature = strdup(sig);
-        mg_log(MG_LOG_NOTICE, job->id, it->path, "virus found: %s", sig);
+    if (av_found(job, it, it->data, it->len, parts_scanned_here(pol, it->type.cls), sig, sizeof(sig))) {
         mg_item_block(it, MG_R_VIRUS, sig);
         return;
-    case MG_AV_ERROR:
-        /* libclamav gives up on some malformed files; sanitizing is the
-         * first line, so this is reported, not fatal. */
-        mg_log(MG_LOG_INFO, job->id, it->path, "antivirus could not scan: %s", sig);
-        it->av_signature = g_strdup_printf("error: %s", sig);
-        break;
-    default:
-        break;
     }
 
     if (it->type.mismatch && pol->mismatch_block) {

@@ -196,7 +196,7 @@ void mg_av_free(struct mg_av *av)
 }
 
 enum mg_av_result mg_av_scan(struct mg_av *av, const uint8_t *data, size_t len,
-                             bool members_scanned, char *signame, size_t signame_len)
+                             bool parts_scanned, char *signame, size_t signame_len)
 {
     if (signame_len)
         signame[0] = '\0';
@@ -212,8 +212,8 @@ enum mg_av_result mg_av_scan(struct mg_av *av, const uint8_t *data, size_t len,
     struct cl_scan_options opts;
     memset(&opts, 0, sizeof(opts));
     opts.parse = ~0u;
-    if (members_scanned)
-        opts.parse &= ~(uint32_t)CL_SCAN_PARSE_ARCHIVE;
+    if (parts_scanned)
+        opts.parse &= ~(uint32_t)(CL_SCAN_PARSE_ARCHIVE | CL_SCAN_PARSE_MAIL);
     const char *vir = NULL;
     unsigned long scanned = 0;
     cl_error_t rc = cl_scanmap_callback(map, NULL, &vir, &scanned, av->engine, &opts, NULL);

@@ -24,11 +24,15 @@ enum mg_av_result { MG_AV_CLEAN = 0, MG_AV_VIRUS, MG_AV_ERROR, MG_AV_DISABLED };
 
 struct mg_av *mg_av_new(const struct mg_av_opts *o, char *errbuf, size_t errlen);
 void mg_av_free(struct mg_av *av);
-/* members_scanned: the caller sends every member of this container through
- * the scan itself (archives), so libclamav need not unpack it again (a zip
- * bomb would otherwise cost seconds in libclamav before our limits act). */
+/* parts_scanned: the caller takes this container apart itself (an archive,
+ * a mail) and sends every member or part through the scan on its own, so
+ * libclamav need not unpack it again: the container's bytes are still
+ * matched as they are, but its archive and mail parsers are off. This halves
+ * libclamav's work on a mail (it would decode every part into a temporary
+ * file and scan it, and mugai scans the same part again as an item), and a
+ * zip bomb would otherwise cost seconds in libclamav before our limits act. */
 enum mg_av_result mg_av_scan(struct mg_av *av, const uint8_t *data, size_t len,
-                             bool members_scanned, char *signame, size_t signame_len);
+                             bool parts_scanned, char *signame, size_t signame_len);
 /* "ClamAV 1.0.x, system db 27xxx (date) + mugai db N sigs" or "off". */
 const char *mg_av_describe(const struct mg_av *av);
 bool mg_av_has_system_db(const struct mg_av *av);

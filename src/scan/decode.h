@@ -44,6 +44,7 @@ struct mg_qp {
     uint8_t hex1;
     uint16_t nws;        /* pending whitespace (dropped if a line break follows) */
     uint8_t ws[MG_QP_WS_MAX];
+    enum mg_decode_impl impl;   /* chosen by init (best the CPU has); tests may override */
     uint64_t invalid;    /* '=' not followed by two hex digits or a line break */
 };
 

@@ -17,11 +17,22 @@ struct work {
     struct work *next;
 };
 
+/* A caller of mg_workpool_run_here waiting for a slot. Slots are handed
+ * over in arrival order: a caller that leaves gives its slot to the oldest
+ * waiter instead of freeing it, so a session cannot be overtaken by later
+ * ones (or by one that runs short jobs back to back) until its queue
+ * deadline passes. */
+struct here_waiter {
+    pthread_cond_t granted_cv;
+    bool granted;
+    struct here_waiter *next;
+};
+
 struct mg_workpool {
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    pthread_cond_t slot;          /* mg_workpool_run_here: a caller left */
-    unsigned here;                /* callers inside mg_workpool_run_here */
+    unsigned here;                /* slots held by mg_workpool_run_here callers */
+    struct here_waiter *wait_head, *wait_tail;
     struct work *head, *tail;
     bool stopping;
     unsigned n;
@@ -71,7 +82,6 @@ struct mg_workpool *mg_workpool_new(unsigned n)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&p->wake, &ca);
-    pthread_cond_init(&p->slot, &ca);
     pthread_condattr_destroy(&ca);
     /* Engine jobs recurse through containers: give them a generous stack. */
     pthread_attr_t attr;
@@ -154,24 +164,71 @@ bool mg_workpool_run(struct mg_workpool *p, mg_work_fn fn, void *arg, double que
     return ran;
 }
 
+static void unlink_waiter(struct mg_workpool *p, struct here_waiter *w)
+{
+    struct here_waiter **pp = &p->wait_head, *prev = NULL;
+    while (*pp && *pp != w) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    if (*pp == NULL)
+        return;
+    *pp = w->next;
+    if (p->wait_tail == w)
+        p->wait_tail = prev;
+}
+
+/* Waits in line for a slot; true when one was handed over. */
+static bool wait_for_slot(struct mg_workpool *p, double queue_timeout)
+{
+    struct here_waiter w = { .granted = false };
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w.granted_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (p->wait_tail)
+        p->wait_tail->next = &w;
+    else
+        p->wait_head = &w;
+    p->wait_tail = &w;
+    struct timespec dl = deadline_in(queue_timeout);
+    while (!w.granted && !p->stopping)
+        if (pthread_cond_timedwait(&w.granted_cv, &p->lock, &dl) == ETIMEDOUT)
+            break;
+    if (!w.granted)
+        unlink_waiter(p, &w);   /* a granted waiter was unlinked by the giver */
+    pthread_cond_destroy(&w.granted_cv);
+    return w.granted;
+}
+
 bool mg_workpool_run_here(struct mg_workpool *p, mg_work_fn fn, void *arg, double queue_timeout)
 {
-    struct timespec dl = deadline_in(queue_timeout);
     pthread_mutex_lock(&p->lock);
-    while (!p->stopping && p->here >= p->n) {
-        if (pthread_cond_timedwait(&p->slot, &p->lock, &dl) == ETIMEDOUT && p->here >= p->n)
-            break;
-    }
-    if (p->stopping || p->here >= p->n) {
-        pthread_mutex_unlock(&p->lock);
-        return false;
-    }
-    p->here++;
+    bool got;
+    if (p->stopping)
+        got = false;
+    else if (p->here < p->n && p->wait_head == NULL) {
+        p->here++;
+        got = true;
+    } else
+        got = wait_for_slot(p, queue_timeout);
     pthread_mutex_unlock(&p->lock);
+    if (!got)
+        return false;
     fn(arg);
     pthread_mutex_lock(&p->lock);
-    p->here--;
-    pthread_cond_signal(&p->slot);
+    struct here_waiter *next = p->wait_head;
+    if (next != NULL) {
+        /* Hand the slot over: p->here stays as it is. */
+        p->wait_head = next->next;
+        if (p->wait_head == NULL)
+            p->wait_tail = NULL;
+        next->granted = true;
+        pthread_cond_signal(&next->granted_cv);
+    } else {
+        p->here--;
+    }
     pthread_mutex_unlock(&p->lock);
     return true;
 }
@@ -183,12 +240,12 @@ void mg_workpool_free(struct mg_workpool *p)
     pthread_mutex_lock(&p->lock);
     p->stopping = true;
     pthread_cond_broadcast(&p->wake);
-    pthread_cond_broadcast(&p->slot);
+    for (struct here_waiter *w = p->wait_head; w != NULL; w = w->next)
+        pthread_cond_signal(&w->granted_cv);
     pthread_mutex_unlock(&p->lock);
     for (unsigned i = 0; i < p->n; i++)
         pthread_join(p->threads[i], NULL);
     pthread_cond_destroy(&p->wake);
-    pthread_cond_destroy(&p->slot);
     pthread_mutex_destroy(&p->lock);
     free(p->threads);
     free(p);

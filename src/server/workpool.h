@@ -23,7 +23,7 @@ unsigned mg_workpool_size(const struct mg_workpool *p);
 bool mg_workpool_run(struct mg_workpool *p, mg_work_fn fn, void *arg, double queue_timeout);
 /* Same contract, but fn runs on the calling thread once fewer than n
  * callers are inside it (the same n, counted apart from the worker
- * threads). For jobs that only hand work to another process (a sandbox
+ * threads). Callers that have to wait get slots in arrival order. For jobs that only hand work to another process (a sandbox
  * worker) and need no per-thread engine state: it saves the two thread
  * wake-ups of the hand-off per job. */
 bool mg_workpool_run_here(struct mg_workpool *p, mg_work_fn fn, void *arg, double queue_timeout);

@@ -213,21 +213,74 @@ static void test_b64_edges_and_garbage(void **state)
     g_free(enc);
 }
 
+/* Decodes in[0..len) fed in two pieces split at a, with the given
+ * implementation. */
+static uint8_t *qp_split(enum mg_decode_impl impl, const uint8_t *in, size_t len, size_t a, size_t *olen,
+                         uint64_t *invalid)
+{
+    struct mg_qp d;
+    mg_qp_init(&d);
+    d.impl = impl;
+    uint8_t *out = malloc(2 * MG_QP_OUT_MAX(len));
+    assert_non_null(out);
+    size_t o = mg_qp_feed(&d, in, a, out);
+    o += mg_qp_feed(&d, in + a, len - a, out + o);
+    o += mg_qp_finish(&d, out + o);
+    *olen = o;
+    *invalid = d.invalid;
+    return out;
+}
+
 static void qp_check(const char *in, const char *want, uint64_t want_invalid)
 {
     size_t len = strlen(in);
-    for (size_t a = 0; a <= len; a++) {      /* every split point */
-        struct mg_qp d;
-        mg_qp_init(&d);
-        uint8_t *out = malloc(2 * MG_QP_OUT_MAX(len));
-        size_t o = mg_qp_feed(&d, (const uint8_t *)in, a, out);
-        o += mg_qp_feed(&d, (const uint8_t *)in + a, len - a, out + o);
-        o += mg_qp_finish(&d, out + o);
-        assert_int_equal(o, strlen(want));
-        assert_memory_equal(out, want, o);
-        assert_int_equal(d.invalid, want_invalid);
-        free(out);
+    for (size_t k = 0; k < 3; k++) {
+        if (!impl_ok(impls[k]))
+            continue;
+        for (size_t a = 0; a <= len; a++) {      /* every split point */
+            size_t o;
+            uint64_t inv;
+            uint8_t *out = qp_split(impls[k], (const uint8_t *)in, len, a, &o, &inv);
+            assert_int_equal(o, strlen(want));
+            assert_memory_equal(out, want, o);
+            assert_int_equal(inv, want_invalid);
+            free(out);
+        }
     }
+}
+
+/* The SIMD paths give the scalar state machine's bytes and invalid count on
+ * random QP-like input (dense in '=', hex digits, CR, LF and whitespace),
+ * split anywhere. */
+static void test_qp_simd_vs_scalar(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "==\r\n\n  \t3DFa9xZ-\xe3";
+    GRand *r = g_rand_new_with_seed(20261123);
+    uint8_t in[400];
+    for (int round = 0; round < 3000; round++) {
+        size_t len = (size_t)g_rand_int_range(r, 0, (gint32)sizeof(in));
+        /* Long plain runs now and then, so that whole vectors are skipped. */
+        int plain = g_rand_int_range(r, 0, 4) == 0;
+        for (size_t i = 0; i < len; i++)
+            in[i] = plain && g_rand_int_range(r, 0, 40) ? (uint8_t)'a' + (uint8_t)(i % 26)
+                                                         : (uint8_t)alphabet[g_rand_int_range(r, 0, (gint32)sizeof(alphabet) - 1)];
+        size_t a = len ? (size_t)g_rand_int_range(r, 0, (gint32)len + 1) : 0;
+        size_t rl, l;
+        uint64_t rinv, inv;
+        uint8_t *ref = qp_split(MG_DECODE_SCALAR, in, len, a, &rl, &rinv);
+        for (size_t k = 1; k < 3; k++) {
+            if (!impl_ok(impls[k]))
+                continue;
+            uint8_t *out = qp_split(impls[k], in, len, a, &l, &inv);
+            assert_int_equal(l, rl);
+            assert_memory_equal(out, ref, l);
+            assert_int_equal(inv, rinv);
+            free(out);
+        }
+        free(ref);
+    }
+    g_rand_free(r);
 }
 
 static void test_qp(void **state)
@@ -248,6 +301,67 @@ static void test_qp(void **state)
     qp_check("x==41", "x=A", 1);
     qp_check("=\r=41", "A", 0);
     qp_check("Subject line with trailing space   ", "Subject line with trailing space", 0);
+    /* Longer than one vector, so that the SIMD paths take whole runs. */
+    qp_check("The quick brown fox jumps over the lazy dog, twice: =E6=97=A5=E6=9C=AC  \r\n"
+             "second line with a soft break here =\r\nand the rest of it, then =3D and =\r\n",
+             "The quick brown fox jumps over the lazy dog, twice: \xe6\x97\xa5\xe6\x9c\xac\r\n"
+             "second line with a soft break here and the rest of it, then = and ", 0);
+    qp_check("0123456789abcdef0123456789abcdef0123456789=4\r\n0123456789abcdef0123456789abcdef=",
+             "0123456789abcdef0123456789abcdef0123456789=4\r\n0123456789abcdef0123456789abcdef", 1);
+}
+
+/* Long runs of escapes (Japanese UTF-8 text), sometimes broken by a bad
+ * digit, a missing '=', a soft break or plain text, at every alignment:
+ * the SIMD paths' block decoder agrees with the state machine. */
+static void test_qp_escape_runs(void **state)
+{
+    (void)state;
+    static const char hexd[] = "0123456789ABCDEFabcdef";
+    GRand *r = g_rand_new_with_seed(7);
+    char in[600];
+    for (int round = 0; round < 2000; round++) {
+        size_t n = 0;
+        size_t lead = (size_t)g_rand_int_range(r, 0, 17);
+        while (n < lead)
+            in[n++] = 'x';
+        while (n + 8 < sizeof(in) - 1) {
+            int k = g_rand_int_range(r, 0, 60);
+            if (k == 0) {
+                memcpy(in + n, "=\r\n", 3);
+                n += 3;
+            } else if (k == 1) {
+                memcpy(in + n, "=4G", 3);
+                n += 3;
+            } else if (k == 2) {
+                memcpy(in + n, "E3=", 3);   /* '=' missing before, then a dangling one */
+                n += 3;
+            } else if (k == 3) {
+                memcpy(in + n, "ok ", 3);
+                n += 3;
+            } else {
+                in[n++] = '=';
+                in[n++] = hexd[g_rand_int_range(r, 0, 22)];
+                in[n++] = hexd[g_rand_int_range(r, 0, 22)];
+            }
+            if (g_rand_int_range(r, 0, 200) == 0)
+                break;
+        }
+        size_t a = (size_t)g_rand_int_range(r, 0, (gint32)n + 1);
+        size_t rl, l;
+        uint64_t rinv, inv;
+        uint8_t *ref = qp_split(MG_DECODE_SCALAR, (const uint8_t *)in, n, a, &rl, &rinv);
+        for (size_t k = 1; k < 3; k++) {
+            if (!impl_ok(impls[k]))
+                continue;
+            uint8_t *out = qp_split(impls[k], (const uint8_t *)in, n, a, &l, &inv);
+            assert_int_equal(l, rl);
+            assert_memory_equal(out, ref, l);
+            assert_int_equal(inv, rinv);
+            free(out);
+        }
+        free(ref);
+    }
+    g_rand_free(r);
 }
 
 int main(void)
@@ -257,6 +371,8 @@ int main(void)
         cmocka_unit_test(test_b64_vs_glib_large),
         cmocka_unit_test(test_b64_edges_and_garbage),
         cmocka_unit_test(test_qp),
+        cmocka_unit_test(test_qp_simd_vs_scalar),
+        cmocka_unit_test(test_qp_escape_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

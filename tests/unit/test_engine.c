@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "engine/engine.h"
 #include "engine/report.h"
 
@@ -289,6 +291,133 @@ static void test_own_test_databases(void **state)
     g_free(conf);
 }
 
+/* A mail whose only body carries EICAR, base64 or quoted-printable encoded
+ * (so that no signature can match the raw bytes): libclamav does not unpack
+ * mails whose parts mugai takes apart itself, so the mail sanitizer scans the
+ * decoded body; a hit blocks the whole message as a virus. */
+static void check_body_virus(const char *ctype, const char *cte, const char *body)
+{
+    char mail[1024];
+    snprintf(mail, sizeof mail,
+             "From: a@example.jp\r\nTo: b@example.lg.jp\r\nSubject: test\r\nMIME-Version: 1.0\r\n"
+             "Content-Type: %s\r\nContent-Transfer-Encoding: %s\r\n\r\n%s\r\n", ctype, cte, body);
+    assert_null(strstr(mail, "EICAR"));
+    struct mg_job *job = mg_job_new(eng, "test-body-virus");
+    struct mg_item *r = mg_job_run(job, "m.eml", (const uint8_t *)mail, strlen(mail), MG_TC_MAIL);
+    assert_int_equal(r->verdict, MG_BLOCKED);
+    assert_int_equal(r->reason, MG_R_VIRUS);
+    assert_non_null(r->reason_detail);
+    assert_non_null(strstr(r->reason_detail, "EICAR"));
+    assert_non_null(r->av_signature);
+    mg_job_free(job);
+}
+
+static void test_virus_in_mail_body(void **state)
+{
+    (void)state;
+    gchar *b64 = g_base64_encode((const guchar *)eicar, strlen(eicar));
+    check_body_virus("text/plain; charset=us-ascii", "base64", b64);
+    g_free(b64);
+    /* Every character escaped: =58=35=4F... */
+    GString *qp = g_string_new("");
+    for (const char *p = eicar; *p; p++)
+        g_string_append_printf(qp, "=%02X", (unsigned char)*p);
+    check_body_virus("text/plain; charset=us-ascii", "quoted-printable", qp->str);
+    g_string_free(qp, TRUE);
+}
+
+/* The same in an attachment: that part is blocked as a virus, and so is the
+ * whole message (its text is the bait), as when libclamav unpacked it. */
+static void test_virus_in_mail_attachment(void **state)
+{
+    (void)state;
+    gchar *b64 = g_base64_encode((const guchar *)eicar, strlen(eicar));
+    char mail[2048];
+    snprintf(mail, sizeof mail,
+             "From: a@example.jp\r\nTo: b@example.lg.jp\r\nSubject: test\r\nMIME-Version: 1.0\r\n"
+             "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+             "Content-Type: text/plain; charset=us-ascii\r\n\r\nSee the file.\r\n--b\r\n"
+             "Content-Type: application/octet-stream; name=\"tool.com\"\r\n"
+             "Content-Disposition: attachment; filename=\"tool.com\"\r\n"
+             "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--b--\r\n", b64);
+    g_free(b64);
+    struct mg_job *job = mg_job_new(eng, "test-att-virus");
+    struct mg_item *r = mg_job_run(job, "m.eml", (const uint8_t *)mail, strlen(mail), MG_TC_MAIL);
+    assert_int_equal(r->verdict, MG_BLOCKED);
+    assert_int_equal(r->reason, MG_R_VIRUS);
+    assert_non_null(strstr(r->reason_detail, "tool.com"));
+    assert_non_null(strstr(r->reason_detail, "EICAR"));
+    assert_int_equal(r->n_children, 1);
+    assert_int_equal(r->children[0]->verdict, MG_BLOCKED);
+    assert_int_equal(r->children[0]->reason, MG_R_VIRUS);
+    mg_job_free(job);
+}
+
+/* A zip holding one deflated file (so that its bytes do not show in the
+ * zip as they are): enough for the archive sanitizer. */
+static size_t deflated_zip(const char *name, const char *data, uint8_t *z, size_t cap)
+{
+    size_t nl = strlen(name), dl = strlen(data), o = 0;
+    uint32_t crc = (uint32_t)crc32(0, (const Bytef *)data, (uInt)dl);
+    uint8_t comp[256];
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    zs.next_in = (Bytef *)(uintptr_t)data;
+    zs.avail_in = (uInt)dl;
+    zs.next_out = comp;
+    zs.avail_out = sizeof comp;
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    size_t cl = zs.total_out;
+    deflateEnd(&zs);
+    assert_true(2 * (46 + nl) + cl + 22 <= cap);
+    uint8_t *p;
+#define PUT16(v) (p = z + o, p[0] = (uint8_t)(v), p[1] = (uint8_t)((v) >> 8), o += 2)
+#define PUT32(v) (PUT16((v) & 0xffff), PUT16(((uint32_t)(v)) >> 16))
+    PUT32(0x04034b50); PUT16(20); PUT16(0); PUT16(8); PUT16(0); PUT16(0x21);
+    PUT32(crc); PUT32(cl); PUT32(dl); PUT16(nl); PUT16(0);
+    memcpy(z + o, name, nl), o += nl;
+    memcpy(z + o, comp, cl), o += cl;
+    size_t cd = o;
+    PUT32(0x02014b50); PUT16(20); PUT16(20); PUT16(0); PUT16(8); PUT16(0); PUT16(0x21);
+    PUT32(crc); PUT32(cl); PUT32(dl); PUT16(nl); PUT16(0); PUT16(0); PUT16(0); PUT16(0);
+    PUT32(0); PUT32(0);
+    memcpy(z + o, name, nl), o += nl;
+    size_t cdl = o - cd;
+    PUT32(0x06054b50); PUT16(0); PUT16(0); PUT16(1); PUT16(1); PUT32(cdl); PUT32(cd); PUT16(0);
+#undef PUT32
+#undef PUT16
+    return o;
+}
+
+/* Deeper: EICAR in a zip attached to the mail. The zip's member is the
+ * item with the virus; the message is still blocked as a whole. */
+static void test_virus_in_zip_in_mail(void **state)
+{
+    (void)state;
+    uint8_t zip[512];
+    size_t zl = deflated_zip("eicar.com", eicar, zip, sizeof zip);
+    gchar *b64 = g_base64_encode(zip, zl);
+    char mail[2048];
+    snprintf(mail, sizeof mail,
+             "From: a@example.jp\r\nTo: b@example.lg.jp\r\nSubject: test\r\nMIME-Version: 1.0\r\n"
+             "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+             "Content-Type: text/plain; charset=us-ascii\r\n\r\nSee the file.\r\n--b\r\n"
+             "Content-Type: application/zip; name=\"files.zip\"\r\n"
+             "Content-Disposition: attachment; filename=\"files.zip\"\r\n"
+             "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--b--\r\n", b64);
+    g_free(b64);
+    struct mg_job *job = mg_job_new(eng, "test-zip-virus");
+    struct mg_item *r = mg_job_run(job, "m.eml", (const uint8_t *)mail, strlen(mail), MG_TC_MAIL);
+    assert_int_equal(r->verdict, MG_BLOCKED);
+    assert_int_equal(r->reason, MG_R_VIRUS);
+    assert_non_null(strstr(r->reason_detail, "eicar.com"));
+    assert_int_equal(r->n_children, 1);
+    assert_int_equal(r->children[0]->n_children, 1);
+    assert_int_equal(r->children[0]->children[0]->reason, MG_R_VIRUS);
+    mg_job_free(job);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +431,9 @@ int main(void)
         cmocka_unit_test(test_bad_config_is_refused),
         cmocka_unit_test(test_clamav_required_without_db_refuses_to_start),
         cmocka_unit_test(test_own_test_databases),
+        cmocka_unit_test(test_virus_in_mail_body),
+        cmocka_unit_test(test_virus_in_mail_attachment),
+        cmocka_unit_test(test_virus_in_zip_in_mail),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

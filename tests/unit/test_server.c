@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -29,8 +30,11 @@ static void slow_job(void *arg)
     atomic_fetch_add(&done, 1);
 }
 
+typedef bool (*run_fn)(struct mg_workpool *, mg_work_fn, void *, double);
+
 struct runner {
     struct mg_workpool *p;
+    run_fn run;        /* mg_workpool_run or mg_workpool_run_here */
     bool ok;
     useconds_t us;
 };
@@ -38,22 +42,23 @@ struct runner {
 static void *run_thread(void *a)
 {
     struct runner *r = a;
-    r->ok = mg_workpool_run(r->p, slow_job, (void *)(uintptr_t)r->us, 5.0);
+    r->ok = r->run(r->p, slow_job, (void *)(uintptr_t)r->us, 5.0);
     return NULL;
 }
 
-static void test_workpool_bounds(void **state)
+/* Six 50 ms jobs through a pool of two: all run, never more than two. */
+static void check_bounds(run_fn run)
 {
-    (void)state;
     struct mg_workpool *p = mg_workpool_new(2);
     assert_non_null(p);
     assert_int_equal(mg_workpool_size(p), 2);
     pthread_t t[6];
     struct runner r[6];
+    atomic_store(&running, 0);
     atomic_store(&max_running, 0);
     atomic_store(&done, 0);
     for (int i = 0; i < 6; i++) {
-        r[i] = (struct runner){ .p = p, .us = 50000 };
+        r[i] = (struct runner){ .p = p, .run = run, .us = 50000 };
         assert_int_equal(pthread_create(&t[i], NULL, run_thread, &r[i]), 0);
     }
     for (int i = 0; i < 6; i++) {
@@ -65,22 +70,126 @@ static void test_workpool_bounds(void **state)
     mg_workpool_free(p);
 }
 
-static void test_workpool_queue_timeout(void **state)
+/* The only slot is busy for 0.4 s: a 0.1 s queue wait gives up and its job
+ * never runs; a later call with time to wait runs. */
+static void check_queue_timeout(run_fn run)
 {
-    (void)state;
     struct mg_workpool *p = mg_workpool_new(1);
     assert_non_null(p);
     atomic_store(&done, 0);
     pthread_t t;
-    struct runner busy = { .p = p, .us = 400000 };
+    struct runner busy = { .p = p, .run = run, .us = 400000 };
     assert_int_equal(pthread_create(&t, NULL, run_thread, &busy), 0);
     usleep(50000);
-    /* The only worker is busy for 0.4 s: a 0.1 s queue wait gives up. */
-    assert_false(mg_workpool_run(p, slow_job, (void *)(uintptr_t)1000, 0.1));
+    assert_false(run(p, slow_job, (void *)(uintptr_t)1000, 0.1));
     pthread_join(t, NULL);
     assert_true(busy.ok);
-    assert_int_equal(atomic_load(&done), 1); /* the abandoned job never ran */
-    assert_true(mg_workpool_run(p, slow_job, (void *)(uintptr_t)1000, 1.0));
+    assert_int_equal(atomic_load(&done), 1);
+    assert_true(run(p, slow_job, (void *)(uintptr_t)1000, 1.0));
+    mg_workpool_free(p);
+}
+
+static void test_workpool_bounds(void **state)
+{
+    (void)state;
+    check_bounds(mg_workpool_run);
+    check_queue_timeout(mg_workpool_run);
+}
+
+static void test_workpool_run_here_bounds(void **state)
+{
+    (void)state;
+    check_bounds(mg_workpool_run_here);
+    check_queue_timeout(mg_workpool_run_here);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct greedy {
+    struct mg_workpool *p;
+    double until;
+    int jobs;
+};
+
+/* Runs 1 ms jobs back to back: without hand-over in arrival order it takes
+ * the slot again each time before a waiter wakes up. */
+static void *greedy_thread(void *a)
+{
+    struct greedy *g = a;
+    while (now_s() < g->until)
+        if (mg_workpool_run_here(g->p, slow_job, (void *)(uintptr_t)1000, 5.0))
+            g->jobs++;
+    return NULL;
+}
+
+static void test_workpool_run_here_fifo(void **state)
+{
+    (void)state;
+    struct mg_workpool *p = mg_workpool_new(1);
+    assert_non_null(p);
+    struct greedy g = { .p = p, .until = now_s() + 0.8 };
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, greedy_thread, &g), 0);
+    usleep(100000);
+    double t0 = now_s();
+    assert_true(mg_workpool_run_here(p, slow_job, (void *)(uintptr_t)1000, 3.0));
+    double waited = now_s() - t0;
+    pthread_join(t, NULL);
+    assert_true(g.jobs > 10);
+    /* In line behind at most one 1 ms job; the greedy caller holds the
+     * slot for the rest of its 0.8 s otherwise. Generous for loaded CI. */
+    assert_true(waited < 0.4);
+    mg_workpool_free(p);
+}
+
+static atomic_int order_next;
+
+struct ordered {
+    struct mg_workpool *p;
+    int ran_as;
+    bool ok;
+};
+
+static void note_order(void *a)
+{
+    ((struct ordered *)a)->ran_as = atomic_fetch_add(&order_next, 1);
+}
+
+static void *ordered_thread(void *a)
+{
+    struct ordered *o = a;
+    o->ok = mg_workpool_run_here(o->p, note_order, o, 5.0);
+    return NULL;
+}
+
+/* Callers that had to wait get their slots in the order they came. */
+static void test_workpool_run_here_order(void **state)
+{
+    (void)state;
+    struct mg_workpool *p = mg_workpool_new(1);
+    assert_non_null(p);
+    pthread_t busy_t, t[6];
+    struct runner busy = { .p = p, .run = mg_workpool_run_here, .us = 300000 };
+    struct ordered o[6];
+    atomic_store(&order_next, 0);
+    assert_int_equal(pthread_create(&busy_t, NULL, run_thread, &busy), 0);
+    usleep(20000);
+    for (int i = 0; i < 6; i++) {
+        o[i] = (struct ordered){ .p = p, .ran_as = -1 };
+        assert_int_equal(pthread_create(&t[i], NULL, ordered_thread, &o[i]), 0);
+        usleep(20000);   /* each one queued before the next arrives */
+    }
+    pthread_join(busy_t, NULL);
+    for (int i = 0; i < 6; i++) {
+        pthread_join(t[i], NULL);
+        assert_true(o[i].ok);
+        assert_int_equal(o[i].ran_as, i);
+    }
     mg_workpool_free(p);
 }
 
@@ -172,7 +281,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_workpool_bounds),
-        cmocka_unit_test(test_workpool_queue_timeout),
+        cmocka_unit_test(test_workpool_run_here_bounds),
+        cmocka_unit_test(test_workpool_run_here_fifo),
+        cmocka_unit_test(test_workpool_run_here_order),
         cmocka_unit_test(test_listener_caps_and_drain),
         cmocka_unit_test(test_hostport),
     };
