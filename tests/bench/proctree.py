@@ -8,6 +8,8 @@
     proctree.py rss PID   "FRONT_KB LARGEST_DESCENDANT_KB" (VmHWM); the
                           workers share libclamav's database copy-on-write,
                           so these do not add up
+    proctree.py names PID CPU seconds of the tree by process name, and of
+                          the children that exited (reaped, nameless)
 """
 import os
 import sys
@@ -60,11 +62,30 @@ def peak_rss_kb(pid):
         return 0
 
 
+def cpu_by_name(pid):
+    tck = os.sysconf("SC_CLK_TCK")
+    names, reaped = {}, 0
+    for q in [pid] + descendants(pid):
+        try:
+            f = _stat_fields(q)
+            with open("/proc/%d/comm" % q) as c:
+                comm = c.read().strip()
+        except (OSError, ValueError, IndexError):
+            continue
+        names[comm] = names.get(comm, 0) + (int(f[11]) + int(f[12])) / tck
+        reaped += (int(f[13]) + int(f[14])) / tck
+    return names, reaped
+
+
 if __name__ == "__main__":
     what, pid = sys.argv[1], int(sys.argv[2])
     if what == "cpu":
         print("%.2f" % cpu_seconds(pid))
     elif what == "rss":
         print(peak_rss_kb(pid), max([peak_rss_kb(d) for d in descendants(pid)] or [0]))
+    elif what == "names":
+        names, reaped = cpu_by_name(pid)
+        print("  ".join("%s %.2f" % kv for kv in sorted(names.items(), key=lambda kv: -kv[1]))
+              + "  exited %.2f" % reaped)
     else:
-        sys.exit("usage: proctree.py cpu|rss PID")
+        sys.exit("usage: proctree.py cpu|rss|names PID")
