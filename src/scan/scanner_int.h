@@ -20,13 +20,15 @@
 #include "scan/scanner.h"
 
 #define MG_TEDDY_W 6   /* bytes per position the SIMD prefilter tests */
-#define MG_VBMI_W 5    /* anchor bytes the AVX-512 VBMI class filter tests */
+#define MG_VBMI_W 5    /* anchor bytes the AVX-512 VBMI filter tests */
 
-/* Byte class of the VBMI filter: the byte without its ASCII case bit (0x20),
- * so 7 bits and one 128-entry vpermi2b table per anchor byte and bank. */
-static inline uint8_t mg_scan_class(uint8_t x)
+/* Table index of a byte in the VBMI filter: its low 7 bits, which is what
+ * vpermi2b looks up in a 128-entry table (bit 7 is ignored by the
+ * instruction, so the raw byte is the index: no class computation). A byte
+ * and its x ^ 0x80 twin share an entry; nocase letters set both cases. */
+static inline uint8_t mg_scan_vbmi_index(uint8_t x)
 {
-    return (uint8_t)((x & 0x1f) | ((x >> 1) & 0x60));
+    return (uint8_t)(x & 0x7f);
 }
 
 struct mg_spat {
@@ -55,6 +57,10 @@ struct mg_scan_ctx {
     uint64_t base;     /* absolute offset of buf[0] */
     size_t min_end;
     size_t max_start;
+    /* Bytes the caller expects to scan right after buf + len (0: unknown).
+     * A core may prefetch up to buf + len + ahead: only a hint, never a
+     * load, so nothing past the end is read. */
+    size_t ahead;
 };
 
 typedef int (*mg_scan_core_fn)(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);
@@ -66,8 +72,9 @@ struct mg_scanner {
     /* Teddy masks: nib[2j][x] has bit b if bucket b accepts low nibble x at
      * anchor byte j, nib[2j+1] the same for high nibbles. */
     uint8_t nib[2][2 * MG_TEDDY_W][16];   /* two banks of 8 buckets */
-    /* VBMI class tables: cls[bank][j][c] has bit b if bucket b of that bank
-     * accepts byte class c at anchor byte j (own bucket packing). */
+    /* VBMI tables: cls[bank][j][c] has bit b if bucket b of that bank
+     * accepts a byte of index c (mg_scan_vbmi_index) at anchor byte j (own
+     * bucket packing). */
     uint8_t cls[2][MG_VBMI_W][128];
     uint8_t single[256];                /* raw byte -> 1 if some 1-byte pattern matches it */
     bool has_single;

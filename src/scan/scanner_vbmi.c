@@ -1,43 +1,62 @@
 /* AVX-512 VBMI prefilter, 64 positions per round. Where the nibble filter
  * (scanner_avx512.c) needs two vpshufb per byte and bank and so six anchor
- * bytes to be selective, this one looks up each byte's class (the byte
- * without its case bit, 7 bits) in a 128-entry table with one vpermi2b per
- * bank: exact per byte up to case, so MG_VBMI_W = 5 anchor bytes suffice.
- * Classes are computed once per byte into a 4 KiB-block buffer, candidate
- * masks are kept for the whole block and handled after it. Masked loads at
- * the end of a buffer: no copy, no read past the end. */
+ * bytes to be selective, this one looks up each byte in a 128-entry table
+ * with one vpermi2b per bank. vpermi2b ignores bit 7 of its index, so the
+ * raw bytes loaded from buf are the indexes (mg_scan_vbmi_index): a byte shares
+ * its entry only with its x ^ 0x80 twin, and MG_VBMI_W = 5 anchor bytes
+ * suffice. Candidate masks are kept for 64 blocks (4 KiB) and handled after
+ * them. Masked loads at the end of a buffer: no copy, no read past the end. */
 #include "scan/scanner_int.h"
-
-#include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
 #define VBMI_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi")))
 
+#ifndef PF_DIST
+#define PF_DIST 2048
+#endif
+#ifndef PF_MIN_LEN
+#define PF_MIN_LEN (4 * PF_DIST)
+#endif
+
 struct vtab {
     __m512i lo[2][MG_VBMI_W], hi[2][MG_VBMI_W];
 };
 
+/* Candidate positions among the 64 starting at p: the bytes at p + j for
+ * each anchor byte j, by plain loads (whole) or by loads masked with k[j]
+ * (absent lanes read as zero bytes). vpermi2b is the bottleneck (two cycles on
+ * port 5 plus one more uop on port 0 or 5), so the rest is kept to as few
+ * uops as possible: the ten lookups are combined by four three-input
+ * ternary-logic ANDs and one OR. */
 VBMI_TARGET
-static inline __m512i class_of(__m512i v)
+static inline uint64_t filter(const struct vtab *t, const uint8_t *p, const __mmask64 *k, bool whole)
 {
-    /* bits 0-4 from v, bits 5-7 from v >> 1 (bit 7 is ignored by vpermi2b) */
-    return _mm512_ternarylogic_epi32(v, _mm512_srli_epi16(v, 1), _mm512_set1_epi8(0x1f), 0xE4);
-}
-
-/* Candidate positions among the 64 whose classes start at cp (cp[0 ..
- * 64 + MG_VBMI_W - 1) readable). */
-VBMI_TARGET
-static inline uint64_t filter_cls(const struct vtab *t, const uint8_t *cp)
-{
-    __m512i m0 = _mm512_set1_epi8(-1), m1 = _mm512_set1_epi8(-1);
+    __m512i l[2][MG_VBMI_W];
+#pragma GCC unroll 8
     for (int j = 0; j < MG_VBMI_W; j++) {
-        __m512i c = _mm512_loadu_si512((const void *)(cp + j));
-        m0 = _mm512_and_si512(m0, _mm512_permutex2var_epi8(t->lo[0][j], c, t->hi[0][j]));
-        m1 = _mm512_and_si512(m1, _mm512_permutex2var_epi8(t->lo[1][j], c, t->hi[1][j]));
+        /* (no pointer formed past buf's end: an empty mask loads from p) */
+        __m512i c = whole ? _mm512_loadu_si512((const void *)(p + j))
+                          : _mm512_maskz_loadu_epi8(k[j], k[j] ? p + j : p);
+        l[0][j] = _mm512_permutex2var_epi8(t->lo[0][j], c, t->hi[0][j]);
+        l[1][j] = _mm512_permutex2var_epi8(t->lo[1][j], c, t->hi[1][j]);
     }
-    return _mm512_test_epi8_mask(_mm512_or_si512(m0, m1), _mm512_or_si512(m0, m1));
+#if MG_VBMI_W == 5
+    __m512i a0 = _mm512_ternarylogic_epi32(l[0][0], l[0][1], l[0][2], 0x80);   /* a & b & c */
+    __m512i a1 = _mm512_ternarylogic_epi32(l[1][0], l[1][1], l[1][2], 0x80);
+    a0 = _mm512_ternarylogic_epi32(a0, l[0][3], l[0][4], 0x80);
+    a1 = _mm512_ternarylogic_epi32(a1, l[1][3], l[1][4], 0x80);
+    __m512i m = _mm512_or_si512(a0, a1);
+#else
+    __m512i m0 = l[0][0], m1 = l[1][0];
+    for (int j = 1; j < MG_VBMI_W; j++) {
+        m0 = _mm512_and_si512(m0, l[0][j]);
+        m1 = _mm512_and_si512(m1, l[1][j]);
+    }
+    __m512i m = _mm512_or_si512(m0, m1);
+#endif
+    return _mm512_test_epi8_mask(m, m);
 }
 
 VBMI_TARGET
@@ -45,7 +64,9 @@ int mg_scan_core_vbmi(const struct mg_scan_ctx *c, const uint8_t *buf, size_t le
 {
     const struct mg_scanner *s = c->s;
     struct vtab t;
+#pragma GCC unroll 2
     for (int b = 0; b < 2; b++)
+#pragma GCC unroll 8
         for (int j = 0; j < MG_VBMI_W; j++) {
             t.lo[b][j] = _mm512_loadu_si512((const void *)s->cls[b][j]);
             t.hi[b][j] = _mm512_loadu_si512((const void *)(s->cls[b][j] + 64));
@@ -57,30 +78,45 @@ int mg_scan_core_vbmi(const struct mg_scan_ctx *c, const uint8_t *buf, size_t le
      * the vector loop costs far more than its misprediction: it throws away
      * the blocks already in flight (measured: ~150 cycles per candidate). */
     uint64_t masks[64];
-    uint8_t cb[64 * 65] __attribute__((aligned(64)));
+    /* Software prefetch PF_DIST bytes ahead. Memory latency here is far
+     * longer than the ~14 blocks the out-of-order window holds, and the
+     * hardware prefetcher stops at each 4 KiB page: without it a block
+     * scan over cold memory ran at about half its cache-hot speed. Not for
+     * a lone small buffer (a cold 4 KiB chunk got slower with it), only
+     * when the buffer is large or the caller says what follows it. */
+    uintptr_t pf_end = len >= PF_MIN_LEN || c->ahead ? (uintptr_t)buf + len + c->ahead : 0;
     while (i + 1 < len) {
         size_t nb = (len - 1 - i + 63) / 64;   /* blocks with a position that has a next byte */
         if (nb > 64)
             nb = 64;
-        /* Classes once per byte (the filter reads each byte MG_VBMI_W
-         * times), by masked loads: lanes past the end are zero bytes. Those
-         * cannot hide a true anchor (it lies wholly inside buf); candidates
-         * they cause are dropped by mg_scan_candidates() and the verification,
-         * which check against len. */
-        for (size_t b = 0; b <= nb; b++) {
-            size_t o = i + 64 * b, n = o < len ? len - o : 0;
-            __mmask64 k = n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1);
-            _mm512_store_si512((void *)(cb + 64 * b), class_of(_mm512_maskz_loadu_epi8(k, buf + (o < len ? o : 0))));
-        }
         uint64_t any = 0;
-        for (size_t b = 0; b < nb; b++) {
-            masks[b] = filter_cls(&t, cb + 64 * b);
+        size_t b = 0;
+        /* Whole blocks (all 64 + MG_VBMI_W - 1 bytes inside buf). */
+        for (; b < nb && i + 64 * b + 64 + MG_VBMI_W - 1 <= len; b++) {
+            uintptr_t pf = (uintptr_t)buf + i + 64 * b + PF_DIST;
+            if (pf < pf_end)
+                _mm_prefetch((const char *)pf, _MM_HINT_T0);
+            masks[b] = filter(&t, buf + i + 64 * b, NULL, true);
+            any |= (uint64_t)(masks[b] != 0) << b;
+        }
+        /* The last one or two: masked loads, lanes past the end read as
+         * zero bytes. Those cannot hide a true anchor (it lies wholly inside
+         * buf); candidates they cause are dropped by mg_scan_candidates()
+         * and the verification, which check against len. */
+        for (; b < nb; b++) {
+            size_t o = i + 64 * b;
+            __mmask64 k[MG_VBMI_W];
+            for (size_t j = 0; j < MG_VBMI_W; j++) {
+                size_t n = o + j < len ? len - o - j : 0;
+                k[j] = n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1);
+            }
+            masks[b] = filter(&t, buf + o, k, false);
             any |= (uint64_t)(masks[b] != 0) << b;
         }
         while (any) {
-            size_t b = (unsigned)__builtin_ctzll(any);
+            size_t x = (unsigned)__builtin_ctzll(any);
             any &= any - 1;
-            if ((rc = mg_scan_candidates(c, buf, len, i + 64 * b, masks[b])) != 0)
+            if ((rc = mg_scan_candidates(c, buf, len, i + 64 * x, masks[x])) != 0)
                 return rc;
         }
         i += 64 * nb;

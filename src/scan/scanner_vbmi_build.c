@@ -1,8 +1,9 @@
-/* Bucket packing for the AVX-512 VBMI class filter (scanner_vbmi.c): the
- * first MG_VBMI_W bytes of every anchor, as sets of byte classes
- * (mg_scan_class), packed into 16 buckets so that the modelled chance of a
- * false candidate stays low. Same greedy-then-move scheme as the nibble
- * packing in scanner_build.c, with exact class sets instead of nibble pairs. */
+/* Bucket packing for the AVX-512 VBMI filter (scanner_vbmi.c): the first
+ * MG_VBMI_W bytes of every anchor, as sets of 7-bit table indexes
+ * (mg_scan_vbmi_index; "classes" below), packed into 16 buckets so that the
+ * modelled chance of a false candidate stays low. Same greedy-then-move
+ * scheme as the nibble packing in scanner_build.c, with exact index sets
+ * instead of nibble pairs. */
 #include "scan/scanner_int.h"
 
 #include <stdlib.h>
@@ -47,7 +48,7 @@ static void anchor_classes(const struct mg_scanner *s, const struct mg_spat *p, 
         uint8_t v[2];
         size_t nv = mg_scan_case_variants(s->bytes[p->off + p->k + j], p->nocase, v);
         for (size_t x = 0; x < nv; x++) {
-            uint8_t c = mg_scan_class(v[x]);
+            uint8_t c = mg_scan_vbmi_index(v[x]);
             o->w[j][c >> 6] |= 1ull << (c & 63);
         }
     }
@@ -69,7 +70,7 @@ bool mg_scan_build_vbmi(struct mg_scanner *s)
     double pr[256], pc[128] = { 0 };
     mg_scan_byte_mix(pr);
     for (unsigned b = 0; b < 256; b++)
-        pc[mg_scan_class((uint8_t)b)] += pr[b];
+        pc[mg_scan_vbmi_index((uint8_t)b)] += pr[b];
     size_t n = 0;
     struct item *it = calloc(s->npats + 1, sizeof *it);
     uint8_t *bucket = calloc(s->npats + 1, 1);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "scan/scanner.h"
 #include "scan/scanner_ref.h"
@@ -250,10 +252,10 @@ static void test_random_planted(void **state)
 }
 
 /* The VBMI core filters 4 KiB (64 blocks of 64 positions) before it handles
- * any candidate, reads the bytes after the last full block with masked loads,
- * and its class buffer holds one extra vector: plant matches on every
- * position around those edges (and around the buffer's end), including
- * patterns with zero bytes that the zero-filled masked lanes resemble. */
+ * any candidate and reads the last block or two (those without 68 bytes
+ * left) with masked loads: plant matches on every position around those
+ * edges (and around the buffer's end), including patterns with zero bytes
+ * that the zero-filled masked lanes resemble. */
 static void test_block_edges(void **state)
 {
     (void)state;
@@ -279,6 +281,35 @@ static void test_block_edges(void **state)
         }
     }
     free(buf);
+}
+
+/* Data that ends right before an inaccessible page: any load past the end
+ * faults. Scanned whole (the core prefetches ahead in large buffers) and in
+ * contiguous chunks (the stream's readahead hint then points past the end
+ * of the last chunk): prefetches are hints and must not fault, loads must
+ * stay inside. */
+static void test_guard_page(void **state)
+{
+    (void)state;
+    const struct mg_pattern p[] = { PAT("javascript:", true, 1), PAT("MZ", false, 2), PAT("ab", true, 3) };
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    size_t n = 5 * pg;   /* 4 pages of data (> the core's prefetch threshold), 1 guard */
+    uint8_t *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(m != MAP_FAILED);
+    assert_int_equal(mprotect(m + 4 * pg, pg, PROT_NONE), 0);
+    for (size_t len = 1; len <= 4 * pg; len = len < 200 ? len + 37 : len * 2 + 1) {
+        if (len > 4 * pg)
+            len = 4 * pg;
+        uint8_t *buf = m + 4 * pg - len;
+        for (size_t i = 0; i < len; i++)
+            buf[i] = (uint8_t)"abMZ javascript:q"[rnd() % 17];
+        check_all(p, 3, buf, len, 0);
+        check_all(p, 3, buf, len, 4096);
+        check_all(p, 3, buf, len, 1000);
+        if (len == 4 * pg)
+            break;
+    }
+    munmap(m, n);
 }
 
 static void test_stop(void **state)
@@ -362,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_every_split),
         cmocka_unit_test(test_random_planted),
         cmocka_unit_test(test_block_edges),
+        cmocka_unit_test(test_guard_page),
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_errors_and_dispatch),
     };
