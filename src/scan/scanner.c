@@ -11,7 +11,6 @@ struct mg_scan_stream {
     mg_match_fn cb;
     void *ud;
     uint64_t offset;              /* bytes fed so far */
-    uintptr_t next;               /* address right after the last chunk fed */
     size_t tail_len;
     int stopped;
     uint8_t tail[MG_PATTERN_MAX_LEN];
@@ -221,12 +220,8 @@ int mg_scan_feed(struct mg_scan_stream *st, const uint8_t *buf, size_t len)
         rc = s->core(&c, st->seam, st->tail_len + h);
     }
     if (rc == 0) {
-        /* A chunk that starts where the last one ended: the caller walks one
-         * buffer, so the next chunk likely follows this one (readahead hint
-         * for the core's prefetch; a wrong guess costs only the prefetches). */
-        size_t ahead = (uintptr_t)buf == st->next ? len : 0;
         struct mg_scan_ctx c = { .s = s, .cb = st->cb, .ud = st->ud, .base = st->offset,
-                                 .min_end = 0, .max_start = len, .ahead = ahead };
+                                 .min_end = 0, .max_start = len };
         rc = s->core(&c, buf, len);
     }
     if (len >= m) {
@@ -239,7 +234,6 @@ int mg_scan_feed(struct mg_scan_stream *st, const uint8_t *buf, size_t len)
         st->tail_len = keep + len;
     }
     st->offset += len;
-    st->next = (uintptr_t)buf + len;
     st->stopped = rc;
     return rc;
 }
