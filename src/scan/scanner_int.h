@@ -57,10 +57,6 @@ struct mg_scan_ctx {
     uint64_t base;     /* absolute offset of buf[0] */
     size_t min_end;
     size_t max_start;
-    /* Bytes the caller expects to scan right after buf + len (0: unknown).
-     * A core may prefetch up to buf + len + ahead: only a hint, never a
-     * load, so nothing past the end is read. */
-    size_t ahead;
 };
 
 typedef int (*mg_scan_core_fn)(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);

@@ -83,8 +83,9 @@ int mg_scan_core_vbmi(const struct mg_scan_ctx *c, const uint8_t *buf, size_t le
      * hardware prefetcher stops at each 4 KiB page: without it a block
      * scan over cold memory ran at about half its cache-hot speed. Not for
      * a lone small buffer (a cold 4 KiB chunk got slower with it), only
-     * when the buffer is large or the caller says what follows it. */
-    uintptr_t pf_end = len >= PF_MIN_LEN || c->ahead ? (uintptr_t)buf + len + c->ahead : 0;
+     * when the buffer is large. Prefetches are hints: none goes past the
+     * end of buf. */
+    uintptr_t pf_end = len >= PF_MIN_LEN ? (uintptr_t)buf + len : 0;
     while (i + 1 < len) {
         size_t nb = (len - 1 - i + 63) / 64;   /* blocks with a position that has a next byte */
         if (nb > 64)
