@@ -16,6 +16,10 @@
 
 enum mg_decode_impl { MG_DECODE_SCALAR = 0, MG_DECODE_SSE42, MG_DECODE_AVX2 };
 
+/* Whether this CPU can run impl; the best one it can (what init picks). */
+bool mg_decode_impl_supported(enum mg_decode_impl impl);
+enum mg_decode_impl mg_decode_best_impl(void);
+
 /* ---- base64 (RFC 2045 section 6.8) ---- */
 struct mg_b64 {
     uint32_t acc;        /* pending 6-bit groups */

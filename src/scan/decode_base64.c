@@ -37,13 +37,7 @@ static const uint8_t b64_rank[256] = {
 void mg_b64_init(struct mg_b64 *d)
 {
     memset(d, 0, sizeof *d);
-#ifdef MG_B64_X86
-    __builtin_cpu_init();
-    d->impl = __builtin_cpu_supports("avx2") ? MG_DECODE_AVX2
-            : __builtin_cpu_supports("sse4.2") ? MG_DECODE_SSE42 : MG_DECODE_SCALAR;
-#else
-    d->impl = MG_DECODE_SCALAR;
-#endif
+    d->impl = mg_decode_best_impl();
 }
 
 #ifdef MG_B64_X86

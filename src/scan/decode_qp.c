@@ -25,13 +25,7 @@ enum { QP_TEXT, QP_EQ, QP_EQ_HEX, QP_EQ_WS, QP_SOFT_CR };
 void mg_qp_init(struct mg_qp *d)
 {
     memset(d, 0, sizeof *d);
-#ifdef MG_QP_X86
-    __builtin_cpu_init();
-    d->impl = __builtin_cpu_supports("avx2") ? MG_DECODE_AVX2
-            : __builtin_cpu_supports("sse4.2") ? MG_DECODE_SSE42 : MG_DECODE_SCALAR;
-#else
-    d->impl = MG_DECODE_SCALAR;
-#endif
+    d->impl = mg_decode_best_impl();
 }
 
 static int hexval(uint8_t c)

@@ -15,16 +15,6 @@
 
 static const enum mg_decode_impl impls[] = { MG_DECODE_SCALAR, MG_DECODE_SSE42, MG_DECODE_AVX2 };
 
-static bool impl_ok(enum mg_decode_impl i)
-{
-    __builtin_cpu_init();
-    if (i == MG_DECODE_AVX2)
-        return __builtin_cpu_supports("avx2");
-    if (i == MG_DECODE_SSE42)
-        return __builtin_cpu_supports("sse4.2");
-    return true;
-}
-
 /* Decodes enc split into chunks at the given cut points. */
 static uint8_t *b64_chunks(enum mg_decode_impl impl, const char *enc, size_t len,
                            const size_t *cuts, size_t ncuts, size_t *outlen, uint64_t *invalid)
@@ -61,7 +51,7 @@ static void check_b64(const char *enc, const uint8_t *want, size_t wantlen, bool
 {
     size_t len = strlen(enc);
     for (size_t k = 0; k < 3; k++) {
-        if (!impl_ok(impls[k]))
+        if (!mg_decode_impl_supported(impls[k]))
             continue;
         size_t ol;
         uint64_t inv;
@@ -134,7 +124,7 @@ static void test_b64_vs_glib_large(void **state)
                : variant == 1 ? with_breaks(enc, 72, "\n") : with_breaks(enc, 61, "\r\n");
     size_t len = strlen(crlf);
     for (size_t k = 0; k < 3; k++) {
-        if (!impl_ok(impls[k]))
+        if (!mg_decode_impl_supported(impls[k]))
             continue;
         size_t cuts[64], nc = 0, at = 0;
         while (nc < 64) {
@@ -158,19 +148,35 @@ static void test_b64_vs_glib_large(void **state)
     g_rand_free(r);
 }
 
-static void b64_one(const char *enc, const char *want, uint64_t want_invalid)
+/* One decoder run: in[0..len) fed in two pieces split at a. */
+typedef uint8_t *(*split_fn)(enum mg_decode_impl impl, const uint8_t *in, size_t len, size_t a, size_t *olen,
+                             uint64_t *invalid);
+
+/* Every implementation the CPU has, split at a, decodes in to want. */
+static void expect_decoded(split_fn f, const char *in, size_t a, const char *want, uint64_t want_invalid)
 {
     for (size_t k = 0; k < 3; k++) {
-        if (!impl_ok(impls[k]))
+        if (!mg_decode_impl_supported(impls[k]))
             continue;
         size_t ol;
         uint64_t inv;
-        uint8_t *out = b64_chunks(impls[k], enc, strlen(enc), NULL, 0, &ol, &inv);
+        uint8_t *out = f(impls[k], (const uint8_t *)in, strlen(in), a, &ol, &inv);
         assert_int_equal(ol, strlen(want));
         assert_memory_equal(out, want, ol);
         assert_int_equal(inv, want_invalid);
         free(out);
     }
+}
+
+static uint8_t *b64_split(enum mg_decode_impl impl, const uint8_t *in, size_t len, size_t a, size_t *olen,
+                          uint64_t *invalid)
+{
+    return b64_chunks(impl, (const char *)in, len, a ? &a : NULL, a ? 1 : 0, olen, invalid);
+}
+
+static void b64_one(const char *enc, const char *want, uint64_t want_invalid)
+{
+    expect_decoded(b64_split, enc, 0, want, want_invalid);
 }
 
 static void test_b64_edges_and_garbage(void **state)
@@ -199,7 +205,7 @@ static void test_b64_edges_and_garbage(void **state)
     for (size_t i = 0; i < g->len; i++)
         n_bad += g->str[i] == '%';
     for (size_t k = 0; k < 3; k++) {
-        if (!impl_ok(impls[k]))
+        if (!mg_decode_impl_supported(impls[k]))
             continue;
         size_t ol;
         uint64_t inv;
@@ -233,20 +239,27 @@ static uint8_t *qp_split(enum mg_decode_impl impl, const uint8_t *in, size_t len
 
 static void qp_check(const char *in, const char *want, uint64_t want_invalid)
 {
-    size_t len = strlen(in);
-    for (size_t k = 0; k < 3; k++) {
-        if (!impl_ok(impls[k]))
+    for (size_t a = 0; a <= strlen(in); a++)     /* every split point */
+        expect_decoded(qp_split, in, a, want, want_invalid);
+}
+
+/* The SIMD implementations the CPU has give the scalar state machine's
+ * bytes and invalid count for in[0..len) split at a. */
+static void qp_same_as_scalar(const uint8_t *in, size_t len, size_t a)
+{
+    size_t rl, l;
+    uint64_t rinv, inv;
+    uint8_t *ref = qp_split(MG_DECODE_SCALAR, in, len, a, &rl, &rinv);
+    for (size_t k = 1; k < 3; k++) {
+        if (!mg_decode_impl_supported(impls[k]))
             continue;
-        for (size_t a = 0; a <= len; a++) {      /* every split point */
-            size_t o;
-            uint64_t inv;
-            uint8_t *out = qp_split(impls[k], (const uint8_t *)in, len, a, &o, &inv);
-            assert_int_equal(o, strlen(want));
-            assert_memory_equal(out, want, o);
-            assert_int_equal(inv, want_invalid);
-            free(out);
-        }
+        uint8_t *out = qp_split(impls[k], in, len, a, &l, &inv);
+        assert_int_equal(l, rl);
+        assert_memory_equal(out, ref, l);
+        assert_int_equal(inv, rinv);
+        free(out);
     }
+    free(ref);
 }
 
 /* The SIMD paths give the scalar state machine's bytes and invalid count on
@@ -266,19 +279,7 @@ static void test_qp_simd_vs_scalar(void **state)
             in[i] = plain && g_rand_int_range(r, 0, 40) ? (uint8_t)'a' + (uint8_t)(i % 26)
                                                          : (uint8_t)alphabet[g_rand_int_range(r, 0, (gint32)sizeof(alphabet) - 1)];
         size_t a = len ? (size_t)g_rand_int_range(r, 0, (gint32)len + 1) : 0;
-        size_t rl, l;
-        uint64_t rinv, inv;
-        uint8_t *ref = qp_split(MG_DECODE_SCALAR, in, len, a, &rl, &rinv);
-        for (size_t k = 1; k < 3; k++) {
-            if (!impl_ok(impls[k]))
-                continue;
-            uint8_t *out = qp_split(impls[k], in, len, a, &l, &inv);
-            assert_int_equal(l, rl);
-            assert_memory_equal(out, ref, l);
-            assert_int_equal(inv, rinv);
-            free(out);
-        }
-        free(ref);
+        qp_same_as_scalar(in, len, a);
     }
     g_rand_free(r);
 }
@@ -347,19 +348,7 @@ static void test_qp_escape_runs(void **state)
                 break;
         }
         size_t a = (size_t)g_rand_int_range(r, 0, (gint32)n + 1);
-        size_t rl, l;
-        uint64_t rinv, inv;
-        uint8_t *ref = qp_split(MG_DECODE_SCALAR, (const uint8_t *)in, n, a, &rl, &rinv);
-        for (size_t k = 1; k < 3; k++) {
-            if (!impl_ok(impls[k]))
-                continue;
-            uint8_t *out = qp_split(impls[k], (const uint8_t *)in, n, a, &l, &inv);
-            assert_int_equal(l, rl);
-            assert_memory_equal(out, ref, l);
-            assert_int_equal(inv, rinv);
-            free(out);
-        }
-        free(ref);
+        qp_same_as_scalar((const uint8_t *)in, n, a);
     }
     g_rand_free(r);
 }
