@@ -400,12 +400,13 @@ static bool is_winmail(GMimeObject *obj, const char *name)
            g_ascii_strcasecmp(name, "winmail.dat") == 0;
 }
 
-/* A body part is not an item, so the engine's antivirus pass over items
- * does not see it, and libclamav does not unpack the mail itself (the
- * engine turns its mail parser off because every attachment is an item):
- * the decoded body is scanned here. A hit blocks the whole message, as
- * libclamav's own verdict on the message did. */
-static bool body_virus(struct mg_mail_ctx *c, const uint8_t *p, size_t len)
+/* Bodies, and the resources of an HTML body that are dropped, are not
+ * items, so the engine's antivirus pass over items does not see them, and
+ * libclamav does not unpack the mail itself (the engine turns its mail
+ * parser off because every attachment is an item): their decoded bytes
+ * are scanned here. A hit blocks the whole message, as libclamav's own
+ * verdict on the message did. */
+static bool inline_virus(struct mg_mail_ctx *c, const uint8_t *p, size_t len)
 {
     char sig[256];
     if (!mg_job_av_found(c->job, c->in, p, len, sig, sizeof(sig)))
@@ -492,6 +493,8 @@ static void leaf(struct mg_mail_ctx *c, GMimeObject *obj, unsigned flags)
     }
     if ((flags & F_RELATED_RES) && !attach) {
         /* Resources of an HTML body (cid: images, style sheets): dropped. */
+        if (inline_virus(c, bd, bl))
+            goto out;
         const char *cid = g_mime_object_get_content_id(obj);
         char d2[200];
         snprintf(d2, sizeof(d2), "%s%s%s", desc, cid ? " cid:" : "", cid ? cid : "");
@@ -509,18 +512,20 @@ static void leaf(struct mg_mail_ctx *c, GMimeObject *obj, unsigned flags)
                        MG_R_ENCRYPTED, "PGP (inline)");
             goto out;
         }
-        if (!body_virus(c, bd, bl))
+        if (!inline_virus(c, bd, bl))
             mg_mail_body_text(c, bd, bl, cs);
         goto out;
     }
     if (!attach && is_type(obj, "text", "html")) {
         const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
-        if (!body_virus(c, bd, bl))
+        if (!inline_virus(c, bd, bl))
             mg_mail_body_html(c, bd, bl, cs);
         goto out;
     }
     if (!attach && is_type(obj, "image", "*") && g_mime_object_get_content_id(obj) != NULL &&
         name[0] == '\0') {
+        if (inline_virus(c, bd, bl))
+            goto out;
         const char *cid = g_mime_object_get_content_id(obj);
         char d2[200];
         snprintf(d2, sizeof(d2), "%s cid:%s", desc, cid);

@@ -363,6 +363,30 @@ static void test_virus_in_mail_attachment(void **state)
     mg_job_free(job);
 }
 
+/* A cid: resource of an HTML body is dropped, never delivered; a virus in
+ * it still blocks the message, as libclamav's verdict on the whole message
+ * did before it stopped unpacking mails. */
+static void test_virus_in_dropped_resource(void **state)
+{
+    (void)state;
+    gchar *b64 = g_base64_encode((const guchar *)eicar, strlen(eicar));
+    gchar *mail = g_strdup_printf(
+        "From: a@example.jp\r\nTo: b@example.lg.jp\r\nSubject: test\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/related; boundary=\"r\"\r\n\r\n--r\r\n"
+        "Content-Type: text/html; charset=us-ascii\r\n\r\n<p>Hello <img src=\"cid:x@y\"></p>\r\n--r\r\n"
+        "Content-Type: image/png\r\nContent-ID: <x@y>\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        "%s\r\n--r--\r\n", b64);
+    g_free(b64);
+    struct mg_job *job = mg_job_new(eng, "test-cid-virus");
+    const uint8_t *kept = mg_job_keep(job, mail, strlen(mail));
+    size_t len = strlen(mail);
+    g_free(mail);
+    struct mg_item *r = mg_job_run(job, "m.eml", kept, len, MG_TC_MAIL);
+    assert_int_equal(r->verdict, MG_BLOCKED);
+    assert_int_equal(r->reason, MG_R_VIRUS);
+    mg_job_free(job);
+}
+
 /* A zip holding one deflated file (so that its bytes do not show in the
  * zip as they are): enough for the archive sanitizer. */
 static size_t deflated_zip(const char *name, const char *data, uint8_t *z, size_t cap)
@@ -434,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_virus_in_mail_body),
         cmocka_unit_test(test_virus_in_mail_attachment),
         cmocka_unit_test(test_virus_in_zip_in_mail),
+        cmocka_unit_test(test_virus_in_dropped_resource),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
