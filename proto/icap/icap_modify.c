@@ -441,10 +441,12 @@ static void run_decode(void *arg)
     dc->ran = true;
 }
 
-/* True with the decoded body in dc->res; false after answering. */
+/* True with the decoded body in dc->res; false after answering. Decoding
+ * needs none of an engine thread's state (libmagic handles), so it runs
+ * from this thread under the same bound and queue deadline as jobs. */
 static bool decode_body(struct mg_icap_tx *tx, struct decode_ctx *dc)
 {
-    if (!mg_workpool_run(tx->srv->front.pool, run_decode, dc, tx->gen->cfg->job_wait)) {
+    if (!mg_workpool_run_here(tx->srv->front.pool, run_decode, dc, tx->gen->cfg->job_wait)) {
         tx->outcome = "busy";
         mg_icap_send_status(tx, 503, "Service Overloaded");
         return false;
