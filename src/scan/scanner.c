@@ -6,12 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The seam's candidate mask (tail_cand) has a bit per tail position. */
+_Static_assert(MG_PATTERN_MAX_LEN - 1 <= 64, "tail longer than a 64-bit mask");
+
 struct mg_scan_stream {
     const struct mg_scanner *s;
     mg_match_fn cb;
     void *ud;
     uint64_t offset;              /* bytes fed so far */
     size_t tail_len;
+    uint64_t tail_cand;           /* bit q: an anchor may start at tail[q] */
     int stopped;
     uint8_t tail[MG_PATTERN_MAX_LEN];
     uint8_t seam[2 * MG_PATTERN_MAX_LEN];
@@ -125,12 +129,25 @@ static int verify_list(const struct mg_scan_ctx *c, const uint8_t *buf, size_t l
     const struct mg_anchor_slot *sl = &s->slots[h];
     for (uint32_t e = 0; e < sl->count; e++) {
         const struct mg_spat *p = &s->pats[s->entries[sl->start + e]];
-        if (i < p->k)
-            continue;
-        size_t start = i - p->k, end = start + p->len;
-        if (end > len || end <= c->min_end || start >= c->max_start)
-            continue;
-        const uint8_t *pb = s->bytes + p->off, *b = buf + start;
+        const uint8_t *b;
+        uint64_t abs_end;
+        if (i >= p->k) {
+            size_t start = i - p->k, end = start + p->len;
+            if (end > len || end <= c->min_end || start >= c->max_start)
+                continue;
+            b = buf + start;
+            abs_end = c->base + end;
+        } else {
+            /* Starts before buf: only a stream's chunk scan, in its seam. */
+            if (c->pre_len + i < p->k)
+                continue;
+            size_t ps = c->pre_len + i - p->k, pe = ps + p->len;
+            if (pe > c->pre_avail)
+                continue;
+            b = c->pre + ps;
+            abs_end = c->base - c->pre_len + pe;
+        }
+        const uint8_t *pb = s->bytes + p->off;
         size_t j = 0;
         if (p->nocase) {
             while (j < p->len && mg_scan_fold[b[j]] == pb[j])
@@ -140,7 +157,7 @@ static int verify_list(const struct mg_scan_ctx *c, const uint8_t *buf, size_t l
                 j++;
         }
         if (j == p->len) {
-            int rc = c->cb(p->id, c->base + end, c->ud);
+            int rc = c->cb(p->id, abs_end, c->ud);
             if (rc)
                 return rc;
         }
@@ -198,9 +215,14 @@ uint64_t mg_scan_stream_offset(const struct mg_scan_stream *st)
     return st->offset;
 }
 
-/* Scans the seam (tail of earlier chunks + head of this one) for matches that
- * start in the tail and end in the new chunk, then the chunk on its own, then
- * keeps the last max_len - 1 bytes as the new tail. */
+/* A match that spans the boundary between the tail (the last max_len - 1
+ * bytes fed before) and this chunk either has its anchor in the tail or in
+ * the chunk. Tail anchors: the previous chunk's scan already filtered those
+ * positions and left the candidates in tail_cand (all ones if its core does
+ * not say), so the seam only checks them, with no SIMD pass over it. Chunk
+ * anchors: the chunk's own scan verifies a match starting before the chunk
+ * in the seam buffer (ctx.pre). Each match is found once: by where its
+ * anchor lies. */
 int mg_scan_feed(struct mg_scan_stream *st, const uint8_t *buf, size_t len)
 {
     if (st->stopped)
@@ -210,28 +232,39 @@ int mg_scan_feed(struct mg_scan_stream *st, const uint8_t *buf, size_t len)
     const struct mg_scanner *s = st->s;
     size_t m = s->max_len > 0 ? s->max_len - 1 : 0;
     int rc = 0;
+    struct mg_scan_ctx c = { .s = s, .cb = st->cb, .ud = st->ud, .base = st->offset,
+                             .min_end = 0, .max_start = len };
+    uint64_t tail_cand = ~(uint64_t)0;
     if (st->tail_len > 0) {
         size_t h = len < m ? len : m;
         memcpy(st->seam, st->tail, st->tail_len);
         memcpy(st->seam + st->tail_len, buf, h);
-        struct mg_scan_ctx c = { .s = s, .cb = st->cb, .ud = st->ud,
-                                 .base = st->offset - st->tail_len,
-                                 .min_end = st->tail_len, .max_start = st->tail_len };
-        rc = s->core(&c, st->seam, st->tail_len + h);
+        struct mg_scan_ctx sc = { .s = s, .cb = st->cb, .ud = st->ud,
+                                  .base = st->offset - st->tail_len,
+                                  .min_end = st->tail_len, .max_start = st->tail_len };
+        uint64_t cand = st->tail_cand;
+        if (st->tail_len < 64)
+            cand &= ((uint64_t)1 << st->tail_len) - 1;
+        rc = mg_scan_candidates(&sc, st->seam, st->tail_len + h, 0, cand);
+        c.pre = st->seam;
+        c.pre_len = st->tail_len;
+        c.pre_avail = st->tail_len + h;
     }
     if (rc == 0) {
-        struct mg_scan_ctx c = { .s = s, .cb = st->cb, .ud = st->ud, .base = st->offset,
-                                 .min_end = 0, .max_start = len };
+        c.tail_cand = &tail_cand;
         rc = s->core(&c, buf, len);
     }
     if (len >= m) {
         memcpy(st->tail, buf + len - m, m);
         st->tail_len = m;
+        /* bit q: tail position q = buf position len - m + q */
+        st->tail_cand = len >= 64 && m > 0 ? tail_cand >> (64 - m) : ~(uint64_t)0;
     } else {
         size_t keep = st->tail_len < m - len ? st->tail_len : m - len;
         memmove(st->tail, st->tail + st->tail_len - keep, keep);
         memcpy(st->tail + keep, buf, len);
         st->tail_len = keep + len;
+        st->tail_cand = ~(uint64_t)0;
     }
     st->offset += len;
     st->stopped = rc;

@@ -49,7 +49,19 @@ struct mg_anchor_slot {
 
 /* Where matches go, and which ones count: a match [start, end) inside the
  * scanned buffer is reported when end > min_end and start < max_start
- * (the stream uses this to scan the seam between chunks exactly once). */
+ * (the stream uses this to scan the seam between chunks exactly once).
+ *
+ * pre, pre_len, pre_avail (streams only, else NULL/0): a match whose anchor
+ * lies in buf but which starts before buf[0] is verified in pre, which holds
+ * the pre_len bytes before buf[0] followed by the first pre_avail - pre_len
+ * bytes of buf (the stream's seam). Such a match always counts (it ends
+ * inside buf and starts before it), so only use pre with min_end 0.
+ *
+ * tail_cand (streams only, else NULL): a core that can may store there the
+ * positions among buf's last 64 (bit t: position len - 64 + t, len >= 64)
+ * where an anchor may start, counting anchors that run past buf's end; the
+ * next chunk's seam then checks only those. A core that does not leaves
+ * the caller's all-ones. */
 struct mg_scan_ctx {
     const struct mg_scanner *s;
     mg_match_fn cb;
@@ -57,6 +69,10 @@ struct mg_scan_ctx {
     uint64_t base;     /* absolute offset of buf[0] */
     size_t min_end;
     size_t max_start;
+    const uint8_t *pre;
+    size_t pre_len;
+    size_t pre_avail;
+    uint64_t *tail_cand;
 };
 
 typedef int (*mg_scan_core_fn)(const struct mg_scan_ctx *c, const uint8_t *buf, size_t len);

@@ -41,6 +41,12 @@ static inline uint64_t filter(const struct vtab *t, const uint8_t *p, const __mm
                           : _mm512_maskz_loadu_epi8(k[j], k[j] ? p + j : p);
         l[0][j] = _mm512_permutex2var_epi8(t->lo[0][j], c, t->hi[0][j]);
         l[1][j] = _mm512_permutex2var_epi8(t->lo[1][j], c, t->hi[1][j]);
+        if (!whole) {
+            /* A byte past the end accepts every bucket: an anchor running
+             * past buf's end stays a candidate (for the stream's seam). */
+            l[0][j] = _mm512_mask_blend_epi8(k[j], _mm512_set1_epi8(-1), l[0][j]);
+            l[1][j] = _mm512_mask_blend_epi8(k[j], _mm512_set1_epi8(-1), l[1][j]);
+        }
     }
 #if MG_VBMI_W == 5
     __m512i a0 = _mm512_ternarylogic_epi32(l[0][0], l[0][1], l[0][2], 0x80);   /* a & b & c */
@@ -86,6 +92,9 @@ int mg_scan_core_vbmi(const struct mg_scan_ctx *c, const uint8_t *buf, size_t le
      * when the buffer is large. Prefetches are hints: none goes past the
      * end of buf. */
     uintptr_t pf_end = len >= PF_MIN_LEN ? (uintptr_t)buf + len : 0;
+    /* The last two blocks' masks, for c->tail_cand: positions end - 128 on. */
+    uint64_t last[2] = { 0, 0 };
+    size_t end = 0;
     while (i + 1 < len) {
         size_t nb = (len - 1 - i + 63) / 64;   /* blocks with a position that has a next byte */
         if (nb > 64)
@@ -114,6 +123,14 @@ int mg_scan_core_vbmi(const struct mg_scan_ctx *c, const uint8_t *buf, size_t le
             masks[b] = filter(&t, buf + o, k, false);
             any |= (uint64_t)(masks[b] != 0) << b;
         }
+        if (nb >= 2) {
+            last[0] = masks[nb - 2];
+            last[1] = masks[nb - 1];
+        } else {
+            last[0] = last[1];
+            last[1] = masks[0];
+        }
+        end = i + 64 * nb;
         while (any) {
             size_t x = (unsigned)__builtin_ctzll(any);
             any &= any - 1;
@@ -121,6 +138,13 @@ int mg_scan_core_vbmi(const struct mg_scan_ctx *c, const uint8_t *buf, size_t le
                 return rc;
         }
         i += 64 * nb;
+    }
+    if (c->tail_cand && len >= 64) {
+        /* Blocks cover every position with a next byte: end is in
+         * [len - 1, len + 62], so the window's shift is in [2, 65]. The last
+         * position (no next byte) is always a candidate. */
+        unsigned __int128 w = (unsigned __int128)last[1] << 64 | last[0];
+        *c->tail_cand = (uint64_t)(w >> (len + 64 - end)) | (uint64_t)1 << 63;
     }
     return s->has_single ? mg_scan_singles(c, buf, len) : 0;
 }

@@ -283,6 +283,39 @@ static void test_block_edges(void **state)
     free(buf);
 }
 
+/* Matches cut by a chunk boundary at every offset inside them. The stream
+ * finds a match whose anchor lies in the previous chunk from that chunk's
+ * candidate mask (tail_cand) and one whose anchor lies in the new chunk in
+ * the seam: patterns of every length up to the maximum, cut everywhere. */
+static void test_seam_every_offset(void **state)
+{
+    (void)state;
+    enum { NP = 5, CH = 4096 };
+    static const size_t plen[NP] = { 2, 5, 13, 40, MG_PATTERN_MAX_LEN };
+    uint8_t pb[NP][MG_PATTERN_MAX_LEN];
+    struct mg_pattern p[NP];
+    for (size_t i = 0; i < NP; i++) {
+        for (size_t j = 0; j < plen[i]; j++)
+            pb[i][j] = (uint8_t)"Qz#JvX\\x07"[(i * 7 + j * 3 + j / 5) % 9];
+        p[i] = (struct mg_pattern){ pb[i], plen[i], i % 2 == 1, (uint32_t)i + 1 };
+    }
+    size_t len = (NP + 1) * CH;
+    uint8_t *buf = malloc(len);
+    assert_non_null(buf);
+    for (size_t d = 1; d < MG_PATTERN_MAX_LEN; d++) {
+        for (size_t i = 0; i < len; i++)
+            buf[i] = (uint8_t)"abcdefgh \n"[rnd() % 10];
+        for (size_t i = 0; i < NP; i++) {   /* pattern i cut d % len bytes into it */
+            size_t cut = 1 + (d - 1) % (plen[i] - 1);
+            memcpy(buf + (i + 1) * CH - cut, pb[i], plen[i]);
+        }
+        check_all(p, NP, buf, len, CH);
+        if (d % 8 == 0)
+            check_all(p, NP, buf, len, 0);
+    }
+    free(buf);
+}
+
 /* Data that ends right before an inaccessible page: any load past the end
  * faults. Scanned whole (the core prefetches ahead in large buffers) and in
  * contiguous chunks (the stream's readahead hint then points past the end
@@ -391,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_basic_and_case),
         cmocka_unit_test(test_overlap_edges),
         cmocka_unit_test(test_every_split),
+        cmocka_unit_test(test_seam_every_offset),
         cmocka_unit_test(test_random_planted),
         cmocka_unit_test(test_block_edges),
         cmocka_unit_test(test_guard_page),
