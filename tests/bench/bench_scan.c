@@ -391,8 +391,7 @@ static void bench_qp(const uint8_t *text)
     printf("qpdec    (%zu MiB of the text set, %.1f MiB encoded)\n", n >> 20, (double)len / (1 << 20));
     row("qpdec", "gmime decode_step 4KiB", run_qp(enc, len, out, -1));
     row("qpdec", "mg_qp_feed 4KiB [scalar]", run_qp(enc, len, out, MG_DECODE_SCALAR));
-    row("qpdec", "mg_qp_feed 4KiB [sse2]", run_qp(enc, len, out, MG_DECODE_SSE42));
-    row("qpdec", "mg_qp_feed 4KiB [avx2]", run_qp(enc, len, out, MG_DECODE_AVX2));
+    row("qpdec", "mg_qp_feed 4KiB [simd]", run_qp(enc, len, out, mg_decode_best_impl()));
     free(enc);
     free(out);
 }
