@@ -133,7 +133,13 @@ done
 [ "$killed" = yes ] && wait "$MUGAI_PID" 2>/dev/null
 check "mugai was killed while receiving the message" test "$killed" = yes
 sleep 1
-check "upstream kept the message after the kill (deferred)" test "$(pf_queued up)" -ge 1
+# Polled: pf_queued walks incoming, active and deferred one after the
+# other, so a message Postfix moves between them while find is on its way
+# (deferred back to active for the retry, say) can be missed by one walk;
+# that happened once in a CI run, with the message delivered exactly once
+# afterwards. A lost message stays missing in every walk.
+queued_big() { test "$(pf_queued up)" -ge 1; }
+check "upstream kept the message after the kill (deferred)" wait_for 10 queued_big
 big_deferred() { grep -q "to=<big@lg.example.jp>.*status=deferred" "$T/up/maillog"; }
 check "upstream logged the lost connection as a deferral" wait_for 20 big_deferred
 start_mugai "$T/mugai.conf"
